@@ -1,0 +1,31 @@
+//! # Tickline
+//!
+//! Deterministic, version-controlled game state for real-time multiplayer games.
+//!
+//! The game state is a [`WorkSpace`]; the only way to change it is a deterministic
+//! [`Modification`] wrapped in a [`Commit`] stamped with the [`Tick`] at which it
+//! takes effect. The host's [`Sequencer`] seals each tick's commits into one
+//! authoritative order; every peer's [`Timeline`] predicts ahead of that order and
+//! rolls back when a sealed tick differs from its prediction. The sealed log is also
+//! the recording ([`record`]): sessions replay, verify and bisect offline.
+//!
+//! Module map: [`model`] (types and traits), [`timeline`] (prediction, rollback,
+//! sealing), [`record`] (recordings, replay, divergence), [`crud`] (a generic
+//! collection WorkSpace), [`testing`] (determinism harness). None of them does IO
+//! on its own or reads a clock: time and bytes are passed in.
+#![forbid(unsafe_code)]
+
+pub mod crud;
+pub mod model;
+pub mod record;
+pub mod testing;
+pub mod timeline;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use model::checksum::checksum;
+pub use model::{
+    Body, Commit, CommitId, Modification, PeerId, SealedTick, Tick, TickCtx, WorkSpace,
+};
+pub use timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};

@@ -1,0 +1,16 @@
+//! The model: ticks, peers, commits, the WorkSpace and Modification traits, the
+//! rule context, the canonical encoding and the checksum.
+
+pub mod checksum;
+pub mod codec;
+mod commit;
+mod ctx;
+mod ids;
+mod sim;
+mod traits;
+
+pub use commit::{Body, Commit, SealedTick};
+pub use ctx::{STEP_STREAM, TickCtx};
+pub use ids::{CommitId, PeerId, Tick};
+pub use sim::{apply_commit, run_tick};
+pub use traits::{Modification, WorkSpace};

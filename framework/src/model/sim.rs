@@ -1,0 +1,46 @@
+//! The one definition of what a tick does, shared by timelines, replayers and tests.
+
+use super::commit::{Body, Commit};
+use super::ctx::{STEP_STREAM, TickCtx};
+use super::ids::{PeerId, Tick};
+use super::traits::{Modification, WorkSpace};
+
+/// Applies one commit to `ws` as the `position`-th commit (0-based) of `tick`.
+pub fn apply_commit<W: WorkSpace, M: Modification<W>>(
+    ws: &mut W,
+    commit: &Commit<M>,
+    seed: u64,
+    tick: Tick,
+    position: usize,
+) {
+    let stream = position as u64 + 1;
+    match &commit.body {
+        Body::Game(m) => {
+            let mut ctx = TickCtx::new(seed, tick, commit.id.author, stream);
+            m.apply(ws, &mut ctx);
+        }
+        Body::Join { peer, name } => {
+            let mut ctx = TickCtx::new(seed, tick, PeerId::SYSTEM, stream);
+            ws.on_join(*peer, name, &mut ctx);
+        }
+        Body::Leave { peer } => {
+            let mut ctx = TickCtx::new(seed, tick, PeerId::SYSTEM, stream);
+            ws.on_leave(*peer, &mut ctx);
+        }
+    }
+}
+
+/// Computes `tick` on `ws` (which holds the state at `tick - 1`): applies the
+/// commits in the given order, then runs [`WorkSpace::step`].
+pub fn run_tick<'a, W, M, I>(ws: &mut W, commits: I, seed: u64, tick: Tick)
+where
+    W: WorkSpace,
+    M: Modification<W> + 'a,
+    I: IntoIterator<Item = &'a Commit<M>>,
+{
+    for (position, commit) in commits.into_iter().enumerate() {
+        apply_commit(ws, commit, seed, tick, position);
+    }
+    let mut ctx = TickCtx::new(seed, tick, PeerId::SYSTEM, STEP_STREAM);
+    ws.step(&mut ctx);
+}

@@ -1,0 +1,49 @@
+//! The two traits a game implements: its state and the changes to it.
+
+use std::fmt::Debug;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::ctx::TickCtx;
+use super::ids::PeerId;
+
+/// The game state. It changes only through [`Modification`]s and [`WorkSpace::step`].
+///
+/// # Determinism
+///
+/// Everything that runs in `step`, `on_join`, `on_leave` (and in
+/// [`Modification::apply`]) must compute bit-identical results on every peer: no wall
+/// clock, no OS or thread RNG (use [`TickCtx::rng`]), no iteration over
+/// `HashMap`/`HashSet` (use `BTreeMap`, `Vec`), no floats in rules. All state must
+/// be serialized: a field skipped by serde is lost on snapshot and breaks late join.
+/// [`crate::testing::check_determinism`] catches most violations.
+pub trait WorkSpace: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// Advances time by one tick, after the tick's commits were applied.
+    /// The default does nothing (turn-based or CRUD state).
+    fn step(&mut self, ctx: &mut TickCtx) {
+        let _ = ctx;
+    }
+
+    /// A peer joined the session (a sealed `Join` system commit).
+    fn on_join(&mut self, peer: PeerId, name: &str, ctx: &mut TickCtx) {
+        let _ = (peer, name, ctx);
+    }
+
+    /// A peer left the session (a sealed `Leave` system commit).
+    fn on_leave(&mut self, peer: PeerId, ctx: &mut TickCtx) {
+        let _ = (peer, ctx);
+    }
+}
+
+/// A deterministic change to a WorkSpace `W`.
+///
+/// `apply` validates its own preconditions: a commit arrives from the network, so a
+/// player may send anything. Compare [`TickCtx::author`] with the owner of what it
+/// touches and do nothing when the change is not allowed.
+pub trait Modification<W: WorkSpace>:
+    Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// Applies the change. Same determinism rules as [`WorkSpace`].
+    fn apply(&self, ws: &mut W, ctx: &mut TickCtx);
+}

@@ -1,0 +1,390 @@
+//! A peer's view of the session: sealed state, pending commits, predicted head.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::model::checksum::checksum;
+use crate::model::{Commit, CommitId, Modification, PeerId, SealedTick, Tick, WorkSpace, run_tick};
+
+use super::config::TimelineConfig;
+use super::error::{ConfigError, TimelineError};
+
+/// How many sealed ticks beyond the next expected one are buffered (arrival out of
+/// order); more is refused.
+const MAX_BUFFERED_SEALED: u64 = 4096;
+
+/// A rollback: the prediction was wrong from `from` on, and the ticks from `from`
+/// to the head were computed again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rollback {
+    /// The first tick whose prediction was wrong.
+    pub from: Tick,
+    /// How many predicted ticks were thrown away and re-simulated.
+    pub depth: u64,
+}
+
+/// What [`Timeline::receive_sealed`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SealOutcome {
+    /// How many ticks were sealed by this call (0 if it only buffered or ignored).
+    pub newly_sealed: u64,
+    /// Set when the prediction had to be corrected.
+    pub rollback: Option<Rollback>,
+}
+
+/// One sealed tick as this peer computed it, for recordings and checksum reports.
+#[derive(Clone, Debug)]
+pub struct SealedEntry<W, M> {
+    /// The tick.
+    pub tick: Tick,
+    /// Its commits in sealed order.
+    pub commits: Vec<Commit<M>>,
+    /// Checksum of the sealed state at `tick`, when one was due.
+    pub checksum: Option<u64>,
+    /// The sealed state at `tick`, when a snapshot was due.
+    pub snapshot: Option<W>,
+}
+
+/// Counters a game or a stats overlay can show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimelineStats {
+    /// Rollbacks so far.
+    pub rollbacks: u64,
+    /// Predicted ticks thrown away and re-simulated, in total.
+    pub resimulated_ticks: u64,
+    /// The deepest rollback so far.
+    pub deepest_rollback: u64,
+    /// Predicted ticks that the sealed log confirmed (no work needed).
+    pub confirmed_ticks: u64,
+}
+
+/// A predicted tick: the state after it, and which commits were applied in it.
+#[derive(Clone, Debug)]
+struct Predicted<W> {
+    state: W,
+    applied: Vec<CommitId>,
+}
+
+/// One peer's timeline: the sealed state at tick S, this peer's pending commits,
+/// and a prediction up to the head H (S ≤ H ≤ S + `max_prediction`).
+///
+/// The timeline is pure: it does no IO and reads no clock. The caller calls
+/// [`Timeline::advance`] on its own clock, sends [`Timeline::take_outgoing`] to the
+/// host, and feeds the host's sealed ticks to [`Timeline::receive_sealed`].
+///
+/// Memory is bounded: only the sealed state at S is kept, plus one predicted state
+/// per tick in (S, H].
+#[derive(Clone, Debug)]
+pub struct Timeline<W, M> {
+    me: PeerId,
+    seed: u64,
+    config: TimelineConfig,
+    sealed_tick: Tick,
+    sealed_state: W,
+    sealed_checksum: Option<u64>,
+    ring: VecDeque<Predicted<W>>,
+    pending: BTreeMap<u64, Commit<M>>,
+    outbox: Vec<Commit<M>>,
+    next_seq: u64,
+    buffered: BTreeMap<Tick, SealedTick<M>>,
+    journal: Vec<SealedEntry<W, M>>,
+    stats: TimelineStats,
+}
+
+impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
+    /// A timeline for peer `me`, starting from the genesis state at tick 0.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the configuration is invalid.
+    pub fn new(
+        me: PeerId,
+        genesis: W,
+        seed: u64,
+        config: TimelineConfig,
+    ) -> Result<Self, ConfigError> {
+        Self::from_sealed(me, genesis, Tick::GENESIS, seed, config)
+    }
+
+    /// A timeline that starts from a sealed snapshot `state` at `tick` (late join).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the configuration is invalid.
+    pub fn from_sealed(
+        me: PeerId,
+        state: W,
+        tick: Tick,
+        seed: u64,
+        config: TimelineConfig,
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Timeline {
+            me,
+            seed,
+            config,
+            sealed_tick: tick,
+            sealed_state: state,
+            sealed_checksum: None,
+            ring: VecDeque::new(),
+            pending: BTreeMap::new(),
+            outbox: Vec::new(),
+            next_seq: 0,
+            buffered: BTreeMap::new(),
+            journal: Vec::new(),
+            stats: TimelineStats::default(),
+        })
+    }
+
+    /// This peer's id.
+    pub fn peer(&self) -> PeerId {
+        self.me
+    }
+
+    /// The session seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TimelineConfig {
+        &self.config
+    }
+
+    /// The last sealed tick S.
+    pub fn sealed_tick(&self) -> Tick {
+        self.sealed_tick
+    }
+
+    /// The sealed state at S.
+    pub fn sealed_state(&self) -> &W {
+        &self.sealed_state
+    }
+
+    /// The predicted head H.
+    pub fn head(&self) -> Tick {
+        self.sealed_tick.plus(self.ring.len() as u64)
+    }
+
+    /// The predicted state at H (what a game renders).
+    pub fn state(&self) -> &W {
+        self.ring.back().map_or(&self.sealed_state, |p| &p.state)
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> TimelineStats {
+        self.stats
+    }
+
+    /// The checksum of the sealed state at S (computed once per sealed tick).
+    pub fn sealed_checksum(&mut self) -> u64 {
+        if let Some(sum) = self.sealed_checksum {
+            return sum;
+        }
+        let sum = state_checksum(&self.sealed_state);
+        self.sealed_checksum = Some(sum);
+        sum
+    }
+
+    /// The sequence number the next local commit will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Continues numbering local commits from `seq` (a peer that resumes a session
+    /// under its old id must not reuse ids). Lower values are ignored.
+    pub fn resume_seq_from(&mut self, seq: u64) {
+        self.next_seq = self.next_seq.max(seq);
+    }
+
+    /// Makes a commit: stamps it for `H + input_delay`, includes it in the
+    /// prediction from that tick on, queues it for sending, and returns its id.
+    pub fn commit(&mut self, modification: M) -> CommitId {
+        let id = CommitId {
+            author: self.me,
+            seq: self.next_seq,
+        };
+        self.next_seq += 1;
+        let commit = Commit::game(id, self.head().plus(self.config.input_delay), modification);
+        self.outbox.push(commit.clone());
+        self.pending.insert(id.seq, commit);
+        id
+    }
+
+    /// Local commits made since the last call, to send to the host.
+    pub fn take_outgoing(&mut self) -> Vec<Commit<M>> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Local commits not sealed yet, in the order they were made (to re-send).
+    pub fn pending(&self) -> impl Iterator<Item = &Commit<M>> {
+        self.pending.values()
+    }
+
+    /// Moves the head one tick forward and returns the new head.
+    ///
+    /// # Errors
+    ///
+    /// [`TimelineError::Stalled`] when the head would be more than
+    /// `max_prediction` ticks ahead of the sealed tick.
+    pub fn advance(&mut self) -> Result<Tick, TimelineError> {
+        let head = self.head();
+        if head.next().since(self.sealed_tick) > self.config.max_prediction {
+            return Err(TimelineError::Stalled {
+                sealed: self.sealed_tick,
+                head,
+                max_prediction: self.config.max_prediction,
+            });
+        }
+        self.predict_next();
+        Ok(self.head())
+    }
+
+    /// Computes the tick after the head from pending commits and pushes it.
+    fn predict_next(&mut self) {
+        let tick = self.head().next();
+        let first_open = self.sealed_tick.next();
+        // A pending commit whose stamp is already sealed will be re-stamped by the
+        // host to the next open tick: predict it there.
+        let due: Vec<&Commit<M>> = self
+            .pending
+            .values()
+            .filter(|c| c.tick.max(first_open) == tick)
+            .collect();
+        let mut state = self.state().clone();
+        run_tick(&mut state, due.iter().copied(), self.seed, tick);
+        let applied = due.iter().map(|c| c.id).collect();
+        self.ring.push_back(Predicted { state, applied });
+    }
+
+    /// Takes one sealed tick from the host. Ticks may arrive out of order or more
+    /// than once: later ones are buffered, old ones ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`TimelineError::MisstampedCommit`] if a commit in it carries another tick;
+    /// [`TimelineError::SealedTooFarAhead`] if it is too far ahead to buffer.
+    /// Nothing is changed in either case.
+    pub fn receive_sealed(&mut self, sealed: SealedTick<M>) -> Result<SealOutcome, TimelineError> {
+        if let Some(c) = sealed.commits.iter().find(|c| c.tick != sealed.tick) {
+            return Err(TimelineError::MisstampedCommit {
+                tick: sealed.tick,
+                id: c.id,
+                stamped: c.tick,
+            });
+        }
+        let expected = self.sealed_tick.next();
+        if sealed.tick < expected {
+            return Ok(SealOutcome::default());
+        }
+        if sealed.tick.since(expected) > MAX_BUFFERED_SEALED {
+            return Err(TimelineError::SealedTooFarAhead {
+                tick: sealed.tick,
+                expected,
+            });
+        }
+        self.buffered.insert(sealed.tick, sealed);
+        let mut batch = Vec::new();
+        let mut next = expected;
+        while let Some(st) = self.buffered.remove(&next) {
+            batch.push(st);
+            next = next.next();
+        }
+        Ok(self.seal_batch(batch))
+    }
+
+    /// Applies contiguous sealed ticks, confirming or correcting the prediction.
+    fn seal_batch(&mut self, batch: Vec<SealedTick<M>>) -> SealOutcome {
+        let old_head = self.head();
+        let mut mispredicted: Option<Tick> = None;
+        let newly_sealed = batch.len() as u64;
+        for st in batch {
+            let confirmed = mispredicted.is_none()
+                && self
+                    .ring
+                    .front()
+                    .is_some_and(|p| p.applied.iter().copied().eq(st.ids()));
+            if confirmed {
+                if let Some(p) = self.ring.pop_front() {
+                    self.sealed_state = p.state;
+                }
+                self.stats.confirmed_ticks += 1;
+            } else {
+                if mispredicted.is_none() && st.tick <= old_head {
+                    mispredicted = Some(st.tick);
+                }
+                self.ring.clear();
+                run_tick(&mut self.sealed_state, &st.commits, self.seed, st.tick);
+            }
+            self.sealed_tick = st.tick;
+            self.sealed_checksum = None;
+            for c in st.commits.iter().filter(|c| c.id.author == self.me) {
+                self.pending.remove(&c.id.seq);
+            }
+            self.journal_tick(st);
+        }
+        let mut rollback = None;
+        if let Some(from) = mispredicted {
+            while self.head() < old_head {
+                self.predict_next();
+            }
+            let depth = old_head.since(from) + 1;
+            self.stats.rollbacks += 1;
+            self.stats.resimulated_ticks += depth;
+            self.stats.deepest_rollback = self.stats.deepest_rollback.max(depth);
+            rollback = Some(Rollback { from, depth });
+        }
+        SealOutcome {
+            newly_sealed,
+            rollback,
+        }
+    }
+
+    fn journal_tick(&mut self, st: SealedTick<M>) {
+        if !self.config.journal {
+            return;
+        }
+        let due = |every: u64| every > 0 && st.tick.0 % every == 0;
+        let checksum = due(self.config.checksum_interval).then(|| self.sealed_checksum());
+        let snapshot = due(self.config.snapshot_interval).then(|| self.sealed_state.clone());
+        self.journal.push(SealedEntry {
+            tick: st.tick,
+            commits: st.commits,
+            checksum,
+            snapshot,
+        });
+    }
+
+    /// Sealed ticks journaled since the last call (empty unless
+    /// [`TimelineConfig::journal`] is on). Drain it regularly: it grows until then.
+    pub fn drain_journal(&mut self) -> Vec<SealedEntry<W, M>> {
+        std::mem::take(&mut self.journal)
+    }
+
+    /// Replaces the sealed state with an authoritative snapshot at `tick` (desync
+    /// healing, or catching up after a long absence) and re-predicts to the head.
+    pub fn restore(&mut self, state: W, tick: Tick) {
+        let old_head = self.head();
+        self.sealed_state = state;
+        self.sealed_tick = tick;
+        self.sealed_checksum = None;
+        self.ring.clear();
+        self.buffered = self.buffered.split_off(&tick.next());
+        while self.head() < old_head {
+            self.predict_next();
+        }
+    }
+}
+
+/// The checksum of a WorkSpace, which must encode.
+///
+/// # Panics
+///
+/// If the WorkSpace cannot be encoded by bincode: that is a bug in the game's
+/// `Serialize` implementation (for example a `#[serde(flatten)]` or a sequence of
+/// unknown length) and must be fixed there.
+pub(crate) fn state_checksum<W: WorkSpace>(state: &W) -> u64 {
+    match checksum(state) {
+        Ok(sum) => sum,
+        Err(e) => panic!("the WorkSpace could not be encoded, fix its Serialize impl: {e}"),
+    }
+}
