@@ -9,6 +9,7 @@ mod sequencer;
 
 pub use config::{SequencerConfig, TimelineConfig};
 pub use error::{ConfigError, SequencerError, TimelineError};
+pub(crate) use predict::state_checksum;
 pub use predict::{Rollback, SealOutcome, SealedEntry, Timeline, TimelineStats};
 pub use sequencer::{Accepted, Sequencer};
 

@@ -1,0 +1,116 @@
+//! The on-disk types and the frame encoding.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Commit, PeerId, SealedTick, Tick};
+
+use super::error::TailProblem;
+
+/// First bytes of every recording.
+pub const MAGIC: [u8; 8] = *b"TICKLREC";
+/// The format version this build writes and the newest it reads.
+pub const FORMAT_VERSION: u16 = 1;
+/// Largest frame body (a snapshot of the largest allowed state, plus room).
+pub const MAX_FRAME_BYTES: usize = crate::model::codec::MAX_STATE_BYTES + 4096;
+
+/// What a recording is of. The first frame of every file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The game, e.g. `"snake"`; a reader refuses other games' recordings.
+    pub game_id: String,
+    /// A hash the game derives from its state and commit types; changes when their
+    /// encoding changes.
+    pub schema_hash: u64,
+    /// Ticks per second.
+    pub tick_rate: u32,
+    /// The session seed.
+    pub seed: u64,
+    /// The tick of the start state (0 for a session recorded from genesis; the join
+    /// tick for a peer that joined late).
+    pub start_tick: Tick,
+    /// The start state, in the canonical encoding.
+    pub genesis: Vec<u8>,
+    /// When the recording was made, in milliseconds since the Unix epoch (not used
+    /// by any rule).
+    pub created_unix_ms: u64,
+}
+
+/// A notable event, recorded for whoever investigates the session later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RecordedEvent {
+    /// A peer's checksum differed from the host's.
+    Desync {
+        /// The peer that reported.
+        peer: PeerId,
+        /// The host's checksum.
+        expected: u64,
+        /// The peer's checksum.
+        reported: u64,
+    },
+    /// Free text.
+    Note(String),
+}
+
+/// One record as read back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) enum Record<M> {
+    Sealed(SealedTick<M>),
+    Checksum { tick: Tick, value: u64 },
+    Snapshot { tick: Tick, bytes: Vec<u8> },
+    Event { tick: Tick, event: RecordedEvent },
+}
+
+/// A sealed tick, borrowed for writing (encodes exactly as [`SealedTick`]).
+#[derive(Serialize)]
+pub(super) struct SealedRef<'a, M> {
+    pub(super) tick: Tick,
+    pub(super) commits: &'a [Commit<M>],
+}
+
+/// The same records, borrowed for writing (identical encoding).
+#[derive(Serialize)]
+pub(super) enum RecordRef<'a, M> {
+    Sealed(SealedRef<'a, M>),
+    Checksum {
+        tick: Tick,
+        value: u64,
+    },
+    Snapshot {
+        tick: Tick,
+        bytes: &'a [u8],
+    },
+    Event {
+        tick: Tick,
+        event: &'a RecordedEvent,
+    },
+}
+
+/// Appends a frame (length, body, CRC) to `out`.
+pub(super) fn push_frame(out: &mut Vec<u8>, body: &[u8]) {
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+}
+
+/// Reads the frame at `bytes[at..]`: returns its body and the offset after it.
+pub(super) fn read_frame(bytes: &[u8], at: usize) -> Result<(&[u8], usize), TailProblem> {
+    let rest = &bytes[at..];
+    let Some(len_bytes) = rest.get(..4) else {
+        return Err(TailProblem::Truncated);
+    };
+    let len = u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
+    if len > MAX_FRAME_BYTES {
+        return Err(TailProblem::BadLength(len as u64));
+    }
+    let Some(body) = rest.get(4..4 + len) else {
+        return Err(TailProblem::Truncated);
+    };
+    let Some(crc) = rest.get(4 + len..8 + len) else {
+        return Err(TailProblem::Truncated);
+    };
+    if crc32fast::hash(body).to_le_bytes() != crc {
+        return Err(TailProblem::BadCrc);
+    }
+    Ok((body, at + 8 + len))
+}

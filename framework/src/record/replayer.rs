@@ -1,0 +1,184 @@
+//! Replaying a recording: seek, step, verify.
+
+use crate::model::checksum::checksum_bytes;
+use crate::model::codec::decode_state;
+use crate::model::{Modification, Tick, WorkSpace, run_tick};
+use crate::timeline::state_checksum;
+
+use super::error::ReplayError;
+use super::reader::{Recording, Stopped};
+
+/// The outcome of [`Replayer::verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The last tick re-simulated.
+    pub last_tick: Tick,
+    /// Commits applied from the start up to `last_tick`.
+    pub commits: usize,
+    /// Checksum of the re-simulated sealed state at `last_tick`.
+    pub checksum: u64,
+    /// How many recorded checksums and snapshots were compared.
+    pub checked: usize,
+    /// The first tick whose recorded checksum (or snapshot) differs from the
+    /// re-simulation.
+    pub first_mismatch: Option<Tick>,
+    /// Copied from the recording: set if it had a damaged tail.
+    pub stopped: Option<Stopped>,
+}
+
+impl VerifyReport {
+    /// Whether every recorded checksum and snapshot matched.
+    pub fn verified(&self) -> bool {
+        self.first_mismatch.is_none()
+    }
+}
+
+/// Moves through a recording: any tick can be shown, from the nearest snapshot.
+#[derive(Clone, Debug)]
+pub struct Replayer<W, M> {
+    rec: Recording<M>,
+    start: W,
+    state: W,
+    tick: Tick,
+}
+
+impl<W: WorkSpace, M: Modification<W>> Replayer<W, M> {
+    /// A replayer positioned at the recording's start state.
+    ///
+    /// # Errors
+    ///
+    /// [`ReplayError::Genesis`] if the start state does not decode as `W`.
+    pub fn new(rec: Recording<M>) -> Result<Self, ReplayError> {
+        let start: W = decode_state(&rec.header.genesis).map_err(ReplayError::Genesis)?;
+        let tick = rec.start_tick();
+        Ok(Replayer {
+            state: start.clone(),
+            start,
+            tick,
+            rec,
+        })
+    }
+
+    /// The recording.
+    pub fn recording(&self) -> &Recording<M> {
+        &self.rec
+    }
+
+    /// The tick shown.
+    pub fn tick(&self) -> Tick {
+        self.tick
+    }
+
+    /// The sealed state at [`Replayer::tick`].
+    pub fn state(&self) -> &W {
+        &self.state
+    }
+
+    /// The checksum of the state shown.
+    pub fn checksum(&self) -> u64 {
+        state_checksum(&self.state)
+    }
+
+    /// The first tick (start state) and the last sealed tick.
+    pub fn range(&self) -> (Tick, Tick) {
+        (self.rec.start_tick(), self.rec.last_tick())
+    }
+
+    /// Shows `tick`: from the current state when it lies ahead and no snapshot is
+    /// closer, otherwise from the nearest snapshot at or before it.
+    ///
+    /// # Errors
+    ///
+    /// [`ReplayError::OutOfRange`], or [`ReplayError::Snapshot`] if the snapshot to
+    /// start from does not decode (the position is then unchanged).
+    pub fn seek(&mut self, tick: Tick) -> Result<(), ReplayError> {
+        let (first, last) = self.range();
+        if tick < first || tick > last {
+            return Err(ReplayError::OutOfRange { tick, first, last });
+        }
+        let snapshot = self.rec.snapshots.range(first..=tick).next_back();
+        let from_here = tick >= self.tick && snapshot.is_none_or(|(t, _)| *t <= self.tick);
+        if !from_here {
+            match snapshot {
+                Some((&t, bytes)) => {
+                    self.state = decode_state(bytes)
+                        .map_err(|source| ReplayError::Snapshot { tick: t, source })?;
+                    self.tick = t;
+                }
+                None => {
+                    self.state = self.start.clone();
+                    self.tick = first;
+                }
+            }
+        }
+        while self.tick < tick {
+            self.step_forward();
+        }
+        Ok(())
+    }
+
+    /// Shows the next tick; `None` at the end of the recording.
+    pub fn step_forward(&mut self) -> Option<Tick> {
+        let next = self.tick.next();
+        let sealed = self.rec.sealed_at(next)?;
+        run_tick(&mut self.state, &sealed.commits, self.rec.header.seed, next);
+        self.tick = next;
+        Some(next)
+    }
+
+    /// Shows the previous tick; `None` at the start.
+    ///
+    /// # Errors
+    ///
+    /// As [`Replayer::seek`].
+    pub fn step_back(&mut self) -> Result<Option<Tick>, ReplayError> {
+        if self.tick <= self.rec.start_tick() {
+            return Ok(None);
+        }
+        let previous = Tick(self.tick.0 - 1);
+        self.seek(previous)?;
+        Ok(Some(previous))
+    }
+
+    /// Re-simulates the whole recording from its start state (ignoring snapshots as
+    /// a source) and compares every recorded checksum and snapshot.
+    pub fn verify(&self) -> VerifyReport {
+        self.verify_to(self.rec.last_tick())
+    }
+
+    /// As [`Replayer::verify`], stopping at `tick` (clamped to the recording).
+    pub fn verify_to(&self, tick: Tick) -> VerifyReport {
+        let seed = self.rec.header.seed;
+        let last = tick.min(self.rec.last_tick()).max(self.rec.start_tick());
+        let mut state = self.start.clone();
+        let (mut commits, mut checked, mut first_mismatch) = (0, 0, None);
+        let mut sum = state_checksum(&state);
+        for sealed in self.rec.sealed.iter().take_while(|st| st.tick <= last) {
+            run_tick(&mut state, &sealed.commits, seed, sealed.tick);
+            commits += sealed.commits.len();
+            let recorded_sum = self.rec.checksums.get(&sealed.tick);
+            let recorded_snapshot = self
+                .rec
+                .snapshots
+                .get(&sealed.tick)
+                .map(|b| checksum_bytes(b));
+            if recorded_sum.is_some() || recorded_snapshot.is_some() || sealed.tick == last {
+                sum = state_checksum(&state);
+            }
+            for expected in recorded_sum.copied().into_iter().chain(recorded_snapshot) {
+                checked += 1;
+                if expected != sum && first_mismatch.is_none() {
+                    first_mismatch = Some(sealed.tick);
+                }
+            }
+        }
+        VerifyReport {
+            last_tick: last,
+            commits,
+            checksum: sum,
+            checked,
+            first_mismatch,
+            stopped: self.rec.stopped.clone(),
+        }
+    }
+}
