@@ -29,3 +29,13 @@ pub use model::{
     Body, Commit, CommitId, Modification, PeerId, SealedTick, Tick, TickCtx, WorkSpace,
 };
 pub use timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
+
+/// The names a game needs, in one import.
+pub mod prelude {
+    pub use crate::crud::{Collection, CollectionOp, Item};
+    pub use crate::model::{
+        Body, Commit, CommitId, Modification, PeerId, SealedTick, Tick, TickCtx, WorkSpace,
+    };
+    pub use crate::record::{Expect, Header, Recording, RecordingWriter, Replayer};
+    pub use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
+}
