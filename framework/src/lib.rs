@@ -39,3 +39,8 @@ pub mod prelude {
     pub use crate::record::{Expect, Header, Recording, RecordingWriter, Replayer};
     pub use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
 }
+
+/// The README's code examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,1 +1,3 @@
-//! e2e
+//! Shared helpers for Tickline's end-to-end tests.
+
+pub mod cluster;

@@ -343,7 +343,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         if !self.config.journal {
             return;
         }
-        let due = |every: u64| every > 0 && st.tick.0 % every == 0;
+        let due = |every: u64| every > 0 && st.tick.0.is_multiple_of(every);
         let checksum = due(self.config.checksum_interval).then(|| self.sealed_checksum());
         let snapshot = due(self.config.snapshot_interval).then(|| self.sealed_state.clone());
         self.journal.push(SealedEntry {

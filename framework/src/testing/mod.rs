@@ -28,6 +28,11 @@
 //! .expect("deterministic");
 //! assert_eq!(report.ticks, 100);
 //! ```
+//!
+//! [`arena`] is a reference WorkSpace of snake-like size used by Tickline's own
+//! benchmarks and tests.
+
+pub mod arena;
 
 use std::collections::VecDeque;
 

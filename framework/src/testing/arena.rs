@@ -1,0 +1,169 @@
+//! A reference WorkSpace of snake-like size, for benchmarks and tests: racers on a
+//! 64×64 wrapping grid, each with a body of up to [`MAX_BODY`] cells, steering by
+//! commits and eating food placed with the tick RNG.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Modification, PeerId, TickCtx, WorkSpace};
+
+/// Grid side.
+pub const SIDE: u16 = 64;
+/// Longest body.
+pub const MAX_BODY: usize = 40;
+
+/// A direction on the grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Dir {
+    /// y - 1.
+    Up,
+    /// y + 1.
+    Down,
+    /// x - 1.
+    Left,
+    /// x + 1.
+    Right,
+}
+
+impl Dir {
+    /// All four, for picking one with an index.
+    pub const ALL: [Dir; 4] = [Dir::Up, Dir::Down, Dir::Left, Dir::Right];
+}
+
+/// One player's racer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Racer {
+    /// Owner.
+    pub peer: PeerId,
+    /// Heading.
+    pub dir: Dir,
+    /// Cells, head first.
+    pub body: VecDeque<(u16, u16)>,
+    /// Food eaten.
+    pub score: u32,
+}
+
+/// The reference WorkSpace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arena {
+    /// Racers, in join order.
+    pub racers: Vec<Racer>,
+    /// Food cells.
+    pub food: Vec<(u16, u16)>,
+}
+
+impl Arena {
+    /// An arena with racers for peers `1..=players`, each with a body of
+    /// `body` cells, and one food per racer.
+    pub fn with_players(players: u64, body: usize) -> Self {
+        let mut arena = Arena::default();
+        for p in 1..=players {
+            let y = (p as u16 * 7) % SIDE;
+            let cells = (0..body.min(MAX_BODY) as u16)
+                .map(|i| ((SIDE - i) % SIDE, y))
+                .collect();
+            arena.racers.push(Racer {
+                peer: PeerId(p),
+                dir: Dir::Right,
+                body: cells,
+                score: 0,
+            });
+            arena
+                .food
+                .push(((p as u16 * 13) % SIDE, (p as u16 * 29) % SIDE));
+        }
+        arena
+    }
+
+    /// Cells of state: body cells plus food.
+    pub fn cells(&self) -> usize {
+        self.racers.iter().map(|r| r.body.len()).sum::<usize>() + self.food.len()
+    }
+}
+
+impl WorkSpace for Arena {
+    fn step(&mut self, ctx: &mut TickCtx) {
+        for racer in &mut self.racers {
+            let Some(&(x, y)) = racer.body.front() else {
+                continue;
+            };
+            let head = match racer.dir {
+                Dir::Up => (x, (y + SIDE - 1) % SIDE),
+                Dir::Down => (x, (y + 1) % SIDE),
+                Dir::Left => ((x + SIDE - 1) % SIDE, y),
+                Dir::Right => ((x + 1) % SIDE, y),
+            };
+            racer.body.push_front(head);
+            let ate = self.food.iter().position(|f| *f == head);
+            if let Some(i) = ate {
+                racer.score += 1;
+                self.food[i] = (
+                    ctx.below(u32::from(SIDE)) as u16,
+                    ctx.below(u32::from(SIDE)) as u16,
+                );
+            }
+            if ate.is_none() || racer.body.len() > MAX_BODY {
+                racer.body.pop_back();
+            }
+        }
+    }
+
+    fn on_join(&mut self, peer: PeerId, _name: &str, ctx: &mut TickCtx) {
+        if self.racers.iter().any(|r| r.peer == peer) {
+            return;
+        }
+        let at = (
+            ctx.below(u32::from(SIDE)) as u16,
+            ctx.below(u32::from(SIDE)) as u16,
+        );
+        self.racers.push(Racer {
+            peer,
+            dir: Dir::Right,
+            body: VecDeque::from([at]),
+            score: 0,
+        });
+        self.food.push((
+            ctx.below(u32::from(SIDE)) as u16,
+            ctx.below(u32::from(SIDE)) as u16,
+        ));
+    }
+
+    fn on_leave(&mut self, peer: PeerId, _ctx: &mut TickCtx) {
+        self.racers.retain(|r| r.peer != peer);
+    }
+}
+
+/// Turns the author's racer (a player may only steer its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Steer(pub Dir);
+
+impl Modification<Arena> for Steer {
+    fn apply(&self, ws: &mut Arena, ctx: &mut TickCtx) {
+        if let Some(r) = ws.racers.iter_mut().find(|r| r.peer == ctx.author()) {
+            r.dir = self.0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tick;
+
+    #[test]
+    fn racers_move_wrap_and_only_their_owner_steers_them() {
+        let mut arena = Arena::with_players(2, 3);
+        assert_eq!(arena.cells(), 8);
+        Steer(Dir::Up).apply(&mut arena, &mut TickCtx::new(1, Tick(1), PeerId(2), 1));
+        Steer(Dir::Left).apply(&mut arena, &mut TickCtx::new(1, Tick(1), PeerId(9), 2));
+        let heads: Vec<_> = arena.racers.iter().map(|r| r.body[0]).collect();
+        arena.step(&mut TickCtx::new(1, Tick(1), PeerId::SYSTEM, 0));
+        assert_eq!(
+            arena.racers[0].body[0],
+            ((heads[0].0 + 1) % SIDE, heads[0].1)
+        );
+        assert_eq!(arena.racers[1].body[0], (heads[1].0, heads[1].1 - 1));
+        assert_eq!(arena.cells(), 8, "bodies keep their length until they eat");
+    }
+}
