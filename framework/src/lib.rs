@@ -17,9 +17,11 @@
 
 pub mod crud;
 pub mod model;
+pub mod net;
 pub mod record;
 pub mod testing;
 pub mod timeline;
+pub mod transport;
 
 #[cfg(test)]
 mod fixtures;

@@ -1,3 +1,4 @@
 //! Shared helpers for Tickline's end-to-end tests.
 
 pub mod cluster;
+pub mod lan;

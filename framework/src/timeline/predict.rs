@@ -360,6 +360,36 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         std::mem::take(&mut self.journal)
     }
 
+    /// Withdraws a pending local commit (the host refused it) and predicts again
+    /// without it. Returns whether it was pending.
+    pub fn withdraw(&mut self, id: CommitId) -> bool {
+        if id.author != self.me || self.pending.remove(&id.seq).is_none() {
+            return false;
+        }
+        self.outbox.retain(|c| c.id != id);
+        self.repredict();
+        true
+    }
+
+    /// Drops every pending local commit (they can no longer be matched with the
+    /// sealed log, e.g. after re-joining from a snapshot) and predicts again.
+    /// Returns how many were dropped.
+    pub fn forget_pending(&mut self) -> usize {
+        let n = self.pending.len();
+        self.pending.clear();
+        self.outbox.clear();
+        self.repredict();
+        n
+    }
+
+    fn repredict(&mut self) {
+        let old_head = self.head();
+        self.ring.clear();
+        while self.head() < old_head {
+            self.predict_next();
+        }
+    }
+
     /// Replaces the sealed state with an authoritative snapshot at `tick` (desync
     /// healing, or catching up after a long absence) and re-predicts to the head.
     pub fn restore(&mut self, state: W, tick: Tick) {
@@ -369,7 +399,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         self.sealed_checksum = None;
         self.ring.clear();
         self.buffered = self.buffered.split_off(&tick.next());
-        while self.head() < old_head {
+        while self.head() < old_head.max(tick) {
             self.predict_next();
         }
     }

@@ -1,0 +1,110 @@
+//! Host and client configuration (`pub` fields with `Default`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::timeline::TimelineConfig;
+
+/// How a host runs the session.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// The game; clients of another game are rejected.
+    pub game_id: String,
+    /// Hash of the state and commit encoding; clients with another are rejected.
+    pub schema_hash: u64,
+    /// Ticks per second.
+    pub tick_rate: u32,
+    /// The session seed.
+    pub seed: u64,
+    /// Tick T is sealed when the host's clock reaches T + `seal_delay`.
+    pub seal_delay: u64,
+    /// Commits stamped more than this many ticks after the sealed tick are refused.
+    pub max_ahead: u64,
+    /// The host's own player name; `None` runs a dedicated host.
+    pub player: Option<String>,
+    /// Input delay of the host's own player.
+    pub input_delay: u64,
+    /// A client silent for this long is considered dropped.
+    pub timeout: Duration,
+    /// A dropped client may resume under its peer id for this long.
+    pub grace: Duration,
+    /// Clients report a checksum every this many sealed ticks.
+    pub checksum_interval: u64,
+    /// Most clients at once; more are rejected.
+    pub max_clients: usize,
+    /// Write the recording here.
+    pub record: Option<PathBuf>,
+    /// Snapshot interval of the recording, in ticks.
+    pub snapshot_interval: u64,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            game_id: "tickline".into(),
+            schema_hash: 0,
+            tick_rate: 60,
+            seed: 0,
+            seal_delay: 2,
+            max_ahead: 256,
+            player: Some("host".into()),
+            input_delay: 2,
+            timeout: Duration::from_millis(1500),
+            grace: Duration::from_secs(10),
+            checksum_interval: 30,
+            max_clients: 64,
+            record: None,
+            snapshot_interval: 600,
+        }
+    }
+}
+
+/// How a client joins and runs.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The game; must match the host's.
+    pub game_id: String,
+    /// Must match the host's.
+    pub schema_hash: u64,
+    /// Display name.
+    pub name: String,
+    /// Prediction settings (input delay, prediction window).
+    pub timeline: TimelineConfig,
+    /// The host silent for this long means the connection dropped.
+    pub timeout: Duration,
+    /// First reconnect delay; doubles per attempt up to `max_backoff`.
+    pub backoff: Duration,
+    /// Longest reconnect delay.
+    pub max_backoff: Duration,
+    /// Stop reconnecting after this long without a connection.
+    pub give_up_after: Duration,
+    /// Ticks to run ahead of the host beyond the one-way delay, so commits arrive
+    /// before their tick is sealed.
+    pub lead_margin: f64,
+    /// Write the recording here (a later segment after a re-join gets `.N`).
+    pub record: Option<PathBuf>,
+    /// Snapshot interval of the recording, in ticks.
+    pub snapshot_interval: u64,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            game_id: "tickline".into(),
+            schema_hash: 0,
+            name: "player".into(),
+            timeline: TimelineConfig {
+                input_delay: 2,
+                max_prediction: 24,
+                ..TimelineConfig::default()
+            },
+            timeout: Duration::from_millis(1500),
+            backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(3),
+            give_up_after: Duration::from_secs(60),
+            lead_margin: 1.0,
+            record: None,
+            snapshot_interval: 600,
+        }
+    }
+}

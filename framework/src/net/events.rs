@@ -1,0 +1,146 @@
+//! What sessions report: events, stats, errors.
+
+use std::time::Duration;
+
+use crate::model::codec::CodecError;
+use crate::model::{CommitId, PeerId, Tick};
+use crate::record::RecordError;
+use crate::timeline::ConfigError;
+use crate::transport::TransportError;
+
+/// Something a game may want to show or react to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionEvent {
+    /// This client was welcomed under `peer`.
+    Connected {
+        /// Our peer id.
+        peer: PeerId,
+    },
+    /// A peer's `Join` was sealed.
+    Joined {
+        /// Who.
+        peer: PeerId,
+        /// Their name.
+        name: String,
+    },
+    /// A peer's `Leave` was sealed.
+    Left {
+        /// Who.
+        peer: PeerId,
+        /// Their name.
+        name: String,
+    },
+    /// The prediction was corrected.
+    RolledBack {
+        /// The first mispredicted tick.
+        from: Tick,
+        /// Ticks re-simulated.
+        depth: u64,
+    },
+    /// A peer's checksum differed from the host's at `tick`.
+    DesyncDetected {
+        /// The peer (ourselves, on a client).
+        peer: PeerId,
+        /// The tick.
+        tick: Tick,
+    },
+    /// The peer's state was replaced by the host's (client), or its next checksum
+    /// matched again (host).
+    DesyncHealed {
+        /// The peer.
+        peer: PeerId,
+        /// The tick of the healing snapshot or matching checksum.
+        tick: Tick,
+    },
+    /// The connection to the host dropped (a reconnect follows unless told otherwise).
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// A client came back under its old peer id.
+    Reconnected {
+        /// The peer.
+        peer: PeerId,
+    },
+    /// The host dropped a client for bad behaviour, or (client) the host kicked us.
+    Kicked {
+        /// The peer, if it had finished the handshake.
+        peer: Option<PeerId>,
+        /// Why.
+        reason: String,
+    },
+    /// The host refused our handshake; the client stops.
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+    /// One of our commits was refused by the host and will never be sealed.
+    Refused {
+        /// The commit.
+        id: CommitId,
+        /// Why.
+        reason: String,
+    },
+    /// The recording could not be written; the session goes on without it.
+    RecordingFailed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Counters for an overlay or a benchmark.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SessionStats {
+    /// Round-trip time to the host (client) or the mean over clients (host).
+    pub rtt: Duration,
+    /// Client: how many ticks the head runs ahead of the host's clock.
+    pub ticks_ahead: f64,
+    /// Rollbacks so far.
+    pub rollbacks: u64,
+    /// Deepest rollback so far.
+    pub deepest_rollback: u64,
+    /// Ticks re-simulated so far.
+    pub resimulated_ticks: u64,
+    /// Bytes received.
+    pub bytes_in: u64,
+    /// Bytes sent.
+    pub bytes_out: u64,
+    /// Host: commits that arrived late and were re-stamped.
+    pub restamped: u64,
+    /// Host: commits refused (too far ahead).
+    pub refused: u64,
+    /// Desyncs detected.
+    pub desyncs: u64,
+}
+
+/// A peer as the host sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// Its id.
+    pub peer: PeerId,
+    /// Its name.
+    pub name: String,
+    /// Whether it is connected now (false during the grace window).
+    pub connected: bool,
+    /// Its round-trip time, once measured.
+    pub rtt: Option<Duration>,
+}
+
+/// A session could not start or go on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// Invalid configuration.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The transport failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The genesis state could not be encoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// The recording could not be created.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+}

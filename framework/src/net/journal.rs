@@ -1,0 +1,143 @@
+//! What both sessions do with sealed ticks: roster, join/leave events, recording.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::model::codec::encode_state;
+use crate::model::{Body, PeerId, Tick, WorkSpace};
+use crate::record::{Header, RecordError, RecordedEvent, RecordingWriter};
+use crate::timeline::SealedEntry;
+
+use super::events::SessionEvent;
+
+/// Names of the peers in the sealed state, kept from sealed `Join` / `Leave`.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Roster {
+    pub(super) names: BTreeMap<PeerId, String>,
+}
+
+impl Roster {
+    /// Updates the roster from a sealed tick and reports joins and leaves.
+    pub(super) fn observe<W, M>(
+        &mut self,
+        entry: &SealedEntry<W, M>,
+        events: &mut Vec<SessionEvent>,
+    ) {
+        for commit in &entry.commits {
+            match &commit.body {
+                Body::Join { peer, name } => {
+                    self.names.insert(*peer, name.clone());
+                    events.push(SessionEvent::Joined {
+                        peer: *peer,
+                        name: name.clone(),
+                    });
+                }
+                Body::Leave { peer } => {
+                    let name = self.names.remove(peer).unwrap_or_default();
+                    events.push(SessionEvent::Left { peer: *peer, name });
+                }
+                Body::Game(_) => {}
+            }
+        }
+    }
+}
+
+/// A session's recording file.
+pub(super) struct Recorder {
+    writer: RecordingWriter<BufWriter<File>>,
+}
+
+impl Recorder {
+    /// Creates the file (and its folder) and writes the header.
+    pub(super) fn create<W: WorkSpace>(
+        path: &Path,
+        game_id: &str,
+        schema_hash: u64,
+        tick_rate: u32,
+        seed: u64,
+        start: (Tick, &W),
+    ) -> Result<Self, RecordError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let header = Header {
+            game_id: game_id.to_string(),
+            schema_hash,
+            tick_rate,
+            seed,
+            start_tick: start.0,
+            genesis: encode_state(start.1)?,
+            created_unix_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis() as u64,
+        };
+        Ok(Recorder {
+            writer: RecordingWriter::create(path, &header)?,
+        })
+    }
+
+    pub(super) fn append<W: WorkSpace, M: Serialize>(
+        &mut self,
+        entry: &SealedEntry<W, M>,
+    ) -> Result<(), RecordError> {
+        self.writer.append(entry)
+    }
+
+    pub(super) fn event(&mut self, tick: Tick, event: &RecordedEvent) -> Result<(), RecordError> {
+        self.writer.write_event(tick, event)
+    }
+}
+
+/// Appends to the recording; on failure reports it once and stops recording.
+pub(super) fn record_entry<W: WorkSpace, M: Serialize>(
+    recorder: &mut Option<Recorder>,
+    entry: &SealedEntry<W, M>,
+    events: &mut Vec<SessionEvent>,
+) {
+    if let Some(rec) = recorder
+        && let Err(e) = rec.append(entry)
+    {
+        tracing::error!("recording stopped: {e}");
+        events.push(SessionEvent::RecordingFailed {
+            reason: e.to_string(),
+        });
+        *recorder = None;
+    }
+}
+
+/// Records an event; on failure reports it once and stops recording.
+pub(super) fn record_event(
+    recorder: &mut Option<Recorder>,
+    tick: Tick,
+    event: &RecordedEvent,
+    events: &mut Vec<SessionEvent>,
+) {
+    if let Some(rec) = recorder
+        && let Err(e) = rec.event(tick, event)
+    {
+        tracing::error!("recording stopped: {e}");
+        events.push(SessionEvent::RecordingFailed {
+            reason: e.to_string(),
+        });
+        *recorder = None;
+    }
+}
+
+/// The path of the `n`-th recording segment (`n` = 0 is `path` itself).
+pub(super) fn segment_path(path: &Path, n: u32) -> PathBuf {
+    if n == 0 {
+        return path.to_path_buf();
+    }
+    let mut name = path
+        .file_name()
+        .map(|s| s.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".{n}"));
+    path.with_file_name(name)
+}

@@ -1,0 +1,18 @@
+//! Networked sessions: a host and clients that keep one sealed log over any
+//! [`transport`](crate::transport), with late join, reconnection and desync healing.
+//!
+//! Both sessions are driven by `update(now)` with the time passed in; they do no IO
+//! of their own beyond the transport and the optional recording file.
+
+mod client;
+mod clock;
+mod config;
+mod events;
+mod host;
+mod journal;
+pub mod protocol;
+
+pub use client::{ClientSession, ClientStatus};
+pub use config::{ClientConfig, HostConfig};
+pub use events::{PeerInfo, SessionError, SessionEvent, SessionStats};
+pub use host::HostSession;

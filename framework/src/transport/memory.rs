@@ -1,0 +1,216 @@
+//! In-process transport over crossbeam channels: tests, local play, in-process hosts.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
+
+use super::{
+    Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, TransportError,
+};
+
+enum Frame {
+    Data(Channel, Vec<u8>),
+    Close,
+}
+
+struct Link {
+    tx: Sender<Frame>,
+    rx: Receiver<Frame>,
+}
+
+/// Creates a host end and a connector that clients use to reach it.
+pub fn memory_hub() -> (MemoryHost, MemoryConnector) {
+    let (tx, rx) = unbounded();
+    (
+        MemoryHost {
+            requests: rx,
+            links: BTreeMap::new(),
+            events: VecDeque::new(),
+            next_conn: 1,
+        },
+        MemoryConnector { requests: tx },
+    )
+}
+
+/// Hands new connections to a [`MemoryHost`]. Cheap to clone.
+#[derive(Clone)]
+pub struct MemoryConnector {
+    requests: Sender<Link>,
+}
+
+impl std::fmt::Debug for MemoryConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryConnector")
+    }
+}
+
+impl MemoryConnector {
+    fn open(&self) -> Result<Link, TransportError> {
+        let (to_host, from_client) = unbounded();
+        let (to_client, from_host) = unbounded();
+        self.requests
+            .send(Link {
+                tx: to_client,
+                rx: from_client,
+            })
+            .map_err(|_| TransportError::Connect("the in-memory host is gone".into()))?;
+        Ok(Link {
+            tx: to_host,
+            rx: from_host,
+        })
+    }
+
+    /// A client connected through this connector.
+    ///
+    /// # Errors
+    ///
+    /// [`TransportError::Connect`] if the host end was dropped.
+    pub fn connect(&self) -> Result<MemoryClient, TransportError> {
+        let link = self.open()?;
+        Ok(MemoryClient {
+            connector: self.clone(),
+            link: Some(link),
+            events: VecDeque::from([ClientEvent::Connected]),
+        })
+    }
+}
+
+/// The host end of the memory transport.
+pub struct MemoryHost {
+    requests: Receiver<Link>,
+    links: BTreeMap<ConnId, Link>,
+    events: VecDeque<HostEvent>,
+    next_conn: ConnId,
+}
+
+impl std::fmt::Debug for MemoryHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MemoryHost({} connections)", self.links.len())
+    }
+}
+
+impl HostTransport for MemoryHost {
+    fn update(&mut self, _now: Duration) -> Result<(), TransportError> {
+        while let Ok(link) = self.requests.try_recv() {
+            let conn = self.next_conn;
+            self.next_conn += 1;
+            self.links.insert(conn, link);
+            self.events.push_back(HostEvent::Connected(conn));
+        }
+        let mut closed = Vec::new();
+        for (&conn, link) in &self.links {
+            loop {
+                match link.rx.try_recv() {
+                    Ok(Frame::Data(ch, bytes)) => {
+                        self.events.push_back(HostEvent::Message(conn, ch, bytes))
+                    }
+                    Ok(Frame::Close) => {
+                        closed.push((conn, "the client disconnected".to_string()));
+                        break;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        closed.push((conn, "the client's end was dropped".to_string()));
+                        break;
+                    }
+                }
+            }
+        }
+        for (conn, reason) in closed {
+            self.links.remove(&conn);
+            self.events.push_back(HostEvent::Disconnected(conn, reason));
+        }
+        Ok(())
+    }
+
+    fn poll(&mut self) -> Option<HostEvent> {
+        self.events.pop_front()
+    }
+
+    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) {
+        if let Some(link) = self.links.get(&conn) {
+            let _ = link.tx.send(Frame::Data(channel, bytes));
+        }
+    }
+
+    fn disconnect(&mut self, conn: ConnId) {
+        if let Some(link) = self.links.remove(&conn) {
+            let _ = link.tx.send(Frame::Close);
+            self.events.push_back(HostEvent::Disconnected(
+                conn,
+                "disconnected by the host".into(),
+            ));
+        }
+    }
+
+    fn flush(&mut self) {}
+}
+
+/// A client end of the memory transport.
+pub struct MemoryClient {
+    connector: MemoryConnector,
+    link: Option<Link>,
+    events: VecDeque<ClientEvent>,
+}
+
+impl std::fmt::Debug for MemoryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MemoryClient(connected: {})", self.link.is_some())
+    }
+}
+
+impl ClientTransport for MemoryClient {
+    fn update(&mut self, _now: Duration) -> Result<(), TransportError> {
+        let Some(link) = &self.link else {
+            return Ok(());
+        };
+        loop {
+            match link.rx.try_recv() {
+                Ok(Frame::Data(ch, bytes)) => {
+                    self.events.push_back(ClientEvent::Message(ch, bytes))
+                }
+                Ok(Frame::Close) => {
+                    self.link = None;
+                    self.events.push_back(ClientEvent::Disconnected(
+                        "the host closed the connection".into(),
+                    ));
+                    break;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.link = None;
+                    self.events
+                        .push_back(ClientEvent::Disconnected("the host is gone".into()));
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn poll(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+
+    fn send(&mut self, channel: Channel, bytes: Vec<u8>) {
+        if let Some(link) = &self.link {
+            let _ = link.tx.send(Frame::Data(channel, bytes));
+        }
+    }
+
+    fn disconnect(&mut self) {
+        if let Some(link) = self.link.take() {
+            let _ = link.tx.send(Frame::Close);
+        }
+    }
+
+    fn reconnect(&mut self, _now: Duration) -> Result<(), TransportError> {
+        self.disconnect();
+        self.link = Some(self.connector.open()?);
+        self.events.push_back(ClientEvent::Connected);
+        Ok(())
+    }
+
+    fn flush(&mut self) {}
+}
