@@ -118,10 +118,11 @@ fn a_client_cut_for_two_seconds_resumes_with_its_peer_id_and_commits() {
     let mut steps = 0u32;
     while lan.now < cut_end {
         steps += 1;
-        if during_cut.len() < 5 && steps % 80 == 0 {
-            if let Some(id) = lan.clients[0].commit(Steer(Dir::ALL[during_cut.len() % 4])) {
-                during_cut.push(id);
-            }
+        if during_cut.len() < 5
+            && steps.is_multiple_of(80)
+            && let Some(id) = lan.clients[0].commit(Steer(Dir::ALL[during_cut.len() % 4]))
+        {
+            during_cut.push(id);
         }
         lan.step();
     }

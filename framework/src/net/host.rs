@@ -25,12 +25,15 @@ use super::protocol::{
 /// How long a kicked or rejected connection lingers so its last message gets out.
 const LINGER: Duration = Duration::from_millis(200);
 
+/// The client's latest clock sample: its `sent_at_us` and when the host got it.
+type Echo = Option<(u64, Duration)>;
+
 /// One connection.
 struct Conn {
     peer: Option<PeerId>,
     last_heard: Duration,
     ack: Tick,
-    echo: Option<(u64, Duration)>,
+    echo: Echo,
     rtt: Option<Duration>,
     closing_at: Option<Duration>,
     /// Set after a desync until a later checksum matches.
@@ -400,7 +403,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .recent
             .front()
             .map_or(Tick(u64::MAX), |(st, _)| st.tick);
-        let targets: Vec<(ConnId, Tick, Option<(u64, Duration)>)> = self
+        let targets: Vec<(ConnId, Tick, Echo)> = self
             .conns
             .iter()
             .filter(|(_, c)| c.peer.is_some() && c.closing_at.is_none())
