@@ -108,28 +108,32 @@ mod tests {
     #[test]
     fn follows_the_host_and_slews_without_jumping() {
         let ms = Duration::from_millis;
-        // Host is 10 s into the session when we start at local 0.
-        let mut clock = Clock::new(60, 1.0, 10_000_000, ms(0));
-        assert_eq!(clock.advance(ms(0)), 601);
-        // A round trip of 100 ms, host held the echo 0 ms: we learn the host is ~50 ms further.
-        for i in 1..=60u64 {
-            let now = ms(i * 16);
-            clock.sample(
-                10_000_000 + i * 16_000 - 50_000 + 50_000,
-                (i * 16 - 100) * 1000,
-                0,
-                now,
-            );
+        // The host's clock reads local time + 10 s; the round trip takes 100 ms.
+        let host_at = |local_ms: u64| (local_ms + 10_000) * 1000;
+        let mut clock = Clock::new(60, 1.0, host_at(1000), ms(1000));
+        assert_eq!(
+            clock.advance(ms(1000)),
+            661,
+            "starts at the host's tick + margin"
+        );
+        for i in 1..=120u64 {
+            let local = 1000 + i * 16;
+            // A message received now left the host 50 ms ago and echoes a send of 100 ms ago.
+            clock.sample(host_at(local - 50), (local - 100) * 1000, 0, ms(local));
             let before = clock.pos;
-            clock.advance(now);
+            clock.advance(ms(local));
             let step = clock.pos - before;
-            assert!(step > 0.0 && step < 1.2, "no jumps: {step}");
+            assert!(step > 0.0 && step < 1.1, "no jumps: {step}");
         }
         assert!(
-            (clock.rtt().as_millis() as i64 - 100).abs() < 20,
+            (clock.rtt().as_millis() as i64 - 100).abs() < 5,
             "{:?}",
             clock.rtt()
         );
-        assert!(clock.ahead(ms(960)) > 1.0, "runs ahead of the host");
+        let ahead = clock.ahead(ms(1000 + 120 * 16));
+        assert!(
+            ahead > 1.0 && ahead < 6.0,
+            "runs ahead by about RTT/2 + margin: {ahead}"
+        );
     }
 }
