@@ -15,6 +15,8 @@
 //! on its own or reads a clock: time and bytes are passed in.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "bevy")]
+pub mod bevy;
 pub mod crud;
 pub mod model;
 pub mod net;

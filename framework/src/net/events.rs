@@ -125,6 +125,10 @@ pub struct PeerInfo {
     pub connected: bool,
     /// Its round-trip time, once measured.
     pub rtt: Option<Duration>,
+    /// Whether it plays over the network (not the host's own or a local player).
+    pub remote: bool,
+    /// The last sealed tick it acknowledged, while connected.
+    pub acked: Option<Tick>,
 }
 
 /// A session could not start or go on.

@@ -60,6 +60,8 @@ pub struct HostSession<W, M, T> {
     conns: BTreeMap<ConnId, Conn>,
     peers: BTreeMap<PeerId, Peer>,
     next_peer: u64,
+    /// Local players and their next commit sequence number.
+    local: BTreeMap<PeerId, u64>,
     roster: Roster,
     recorder: Option<Recorder>,
     events: Vec<SessionEvent>,
@@ -147,6 +149,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             conns: BTreeMap::new(),
             peers,
             next_peer: 1,
+            local: BTreeMap::new(),
             roster: Roster::default(),
             recorder,
             events: Vec::new(),
@@ -200,8 +203,12 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .map(|(&peer, p)| PeerInfo {
                 peer,
                 name: p.name.clone(),
-                connected: peer == PeerId::HOST || p.conn.is_some(),
+                connected: peer == PeerId::HOST
+                    || self.local.contains_key(&peer)
+                    || p.conn.is_some(),
                 rtt: p.conn.and_then(|c| self.conns.get(&c)).and_then(|c| c.rtt),
+                remote: peer != PeerId::HOST && !self.local.contains_key(&peer),
+                acked: p.conn.and_then(|c| self.conns.get(&c)).map(|c| c.ack),
             })
             .collect()
     }
@@ -247,6 +254,54 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             if let Err(e) = self.sequencer.accept(commit) {
                 tracing::warn!("host commit refused: {e}");
             }
+        }
+        Some(id)
+    }
+
+    /// Adds a player that lives in the host's process (a bot, or a second local
+    /// player): it gets its own peer id and `Join`, never times out, and its
+    /// commits go through [`HostSession::commit_as`].
+    pub fn add_local_player(&mut self, name: &str) -> PeerId {
+        let peer = PeerId(self.next_peer);
+        self.next_peer += 1;
+        let name = clean_name(name, peer);
+        self.peers.insert(
+            peer,
+            Peer {
+                name: name.clone(),
+                token: 0,
+                conn: None,
+                dropped_at: None,
+            },
+        );
+        self.local.insert(peer, 0);
+        if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
+            tracing::error!("cannot mint a join: {e}");
+        }
+        peer
+    }
+
+    /// Peers added with [`HostSession::add_local_player`].
+    pub fn local_players(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.local.keys().copied()
+    }
+
+    /// Commits a Modification authored by a local player, stamped like the host's
+    /// own commits. `None` if `peer` is not a local player.
+    pub fn commit_as(&mut self, peer: PeerId, modification: M) -> Option<crate::model::CommitId> {
+        let seq = self.local.get_mut(&peer)?;
+        let id = crate::model::CommitId {
+            author: peer,
+            seq: *seq,
+        };
+        *seq += 1;
+        let tick = self.timeline.head().plus(self.config.input_delay.max(1));
+        if let Err(e) = self
+            .sequencer
+            .accept(crate::model::Commit::game(id, tick, modification))
+        {
+            tracing::warn!("local commit refused: {e}");
+            return None;
         }
         Some(id)
     }

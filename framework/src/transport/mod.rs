@@ -8,7 +8,7 @@
 mod conditioner;
 mod memory;
 #[cfg(feature = "renet")]
-mod renet;
+pub(crate) mod renet;
 
 use std::time::Duration;
 
@@ -69,7 +69,7 @@ pub enum TransportError {
 }
 
 /// The host's end: many connections.
-pub trait HostTransport: Send {
+pub trait HostTransport: Send + Sync {
     /// Moves bytes: receive what arrived, progress timers. Call once per frame.
     ///
     /// # Errors
@@ -87,7 +87,7 @@ pub trait HostTransport: Send {
 }
 
 /// A client's end: one connection at a time, which can be re-established.
-pub trait ClientTransport: Send {
+pub trait ClientTransport: Send + Sync {
     /// Moves bytes: receive what arrived, progress timers. Call once per frame.
     ///
     /// # Errors
@@ -108,4 +108,43 @@ pub trait ClientTransport: Send {
     fn reconnect(&mut self, now: Duration) -> Result<(), TransportError>;
     /// Sends what was queued. Call once per frame, after the session's sends.
     fn flush(&mut self);
+}
+
+impl<T: HostTransport + ?Sized> HostTransport for Box<T> {
+    fn update(&mut self, now: Duration) -> Result<(), TransportError> {
+        (**self).update(now)
+    }
+    fn poll(&mut self) -> Option<HostEvent> {
+        (**self).poll()
+    }
+    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) {
+        (**self).send(conn, channel, bytes);
+    }
+    fn disconnect(&mut self, conn: ConnId) {
+        (**self).disconnect(conn);
+    }
+    fn flush(&mut self) {
+        (**self).flush();
+    }
+}
+
+impl<T: ClientTransport + ?Sized> ClientTransport for Box<T> {
+    fn update(&mut self, now: Duration) -> Result<(), TransportError> {
+        (**self).update(now)
+    }
+    fn poll(&mut self) -> Option<ClientEvent> {
+        (**self).poll()
+    }
+    fn send(&mut self, channel: Channel, bytes: Vec<u8>) {
+        (**self).send(channel, bytes);
+    }
+    fn disconnect(&mut self) {
+        (**self).disconnect();
+    }
+    fn reconnect(&mut self, now: Duration) -> Result<(), TransportError> {
+        (**self).reconnect(now)
+    }
+    fn flush(&mut self) {
+        (**self).flush();
+    }
 }

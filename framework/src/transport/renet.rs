@@ -17,11 +17,11 @@ use super::{
     Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, TransportError,
 };
 
-const RELIABLE: u8 = 0;
-const UNRELIABLE: u8 = 1;
+pub(crate) const RELIABLE: u8 = 0;
+pub(crate) const UNRELIABLE: u8 = 1;
 
 /// The renet channels Tickline uses, on both sides.
-fn connection_config() -> ConnectionConfig {
+pub(crate) fn connection_config() -> ConnectionConfig {
     let channels = vec![
         ChannelConfig {
             channel_id: RELIABLE,
@@ -43,21 +43,21 @@ fn connection_config() -> ConnectionConfig {
     }
 }
 
-fn channel_id(channel: Channel) -> u8 {
+pub(crate) fn channel_id(channel: Channel) -> u8 {
     match channel {
         Channel::Reliable => RELIABLE,
         Channel::Unreliable => UNRELIABLE,
     }
 }
 
-fn wall_clock() -> Duration {
+pub(crate) fn wall_clock() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
 }
 
 /// A random id (for netcode client ids), from the process's hasher keys.
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(wall_clock().as_nanos());
     h.finish()
@@ -301,34 +301,7 @@ impl RenetClientTransport {
     }
 
     fn open(&mut self) -> Result<(), TransportError> {
-        let bind: SocketAddr = if self.config.server.ip().is_loopback() {
-            if self.config.server.is_ipv4() {
-                "127.0.0.1:0"
-            } else {
-                "[::1]:0"
-            }
-        } else if self.config.server.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        }
-        .parse()
-        .map_err(|e: std::net::AddrParseError| TransportError::Connect(e.to_string()))?;
-        let socket = UdpSocket::bind(bind)?;
-        let client_id = random_u64();
-        let authentication = match &self.config.tokens {
-            None => ClientAuthentication::Unsecure {
-                protocol_id: self.config.protocol_id,
-                client_id,
-                server_addr: self.config.server,
-                user_data: None,
-            },
-            Some(source) => ClientAuthentication::Secure {
-                connect_token: source(client_id)?,
-            },
-        };
-        let transport = NetcodeClientTransport::new(wall_clock(), authentication, socket)
-            .map_err(|e| TransportError::Connect(e.to_string()))?;
+        let transport = open_netcode(&self.config)?;
         self.conn = Some(Connection {
             client: RenetClient::new(connection_config()),
             transport,
@@ -337,6 +310,57 @@ impl RenetClientTransport {
         });
         Ok(())
     }
+}
+
+/// A netcode client transport on a fresh socket with a fresh client id.
+pub(crate) fn open_netcode(
+    config: &RenetClientConfig,
+) -> Result<NetcodeClientTransport, TransportError> {
+    let bind: SocketAddr = match (config.server.ip().is_loopback(), config.server.is_ipv4()) {
+        (true, true) => "127.0.0.1:0",
+        (true, false) => "[::1]:0",
+        (false, true) => "0.0.0.0:0",
+        (false, false) => "[::]:0",
+    }
+    .parse()
+    .map_err(|e: std::net::AddrParseError| TransportError::Connect(e.to_string()))?;
+    let socket = UdpSocket::bind(bind)?;
+    let client_id = random_u64();
+    let authentication = match &config.tokens {
+        None => ClientAuthentication::Unsecure {
+            protocol_id: config.protocol_id,
+            client_id,
+            server_addr: config.server,
+            user_data: None,
+        },
+        Some(source) => ClientAuthentication::Secure {
+            connect_token: source(client_id)?,
+        },
+    };
+    NetcodeClientTransport::new(wall_clock(), authentication, socket)
+        .map_err(|e| TransportError::Connect(e.to_string()))
+}
+
+/// The netcode server settings for a host configuration, with its bound socket.
+pub(crate) fn server_setup(
+    config: &RenetHostConfig,
+) -> Result<(ServerConfig, UdpSocket, SocketAddr), TransportError> {
+    let socket = UdpSocket::bind(config.bind)?;
+    let addr = socket.local_addr()?;
+    let authentication = match &config.security {
+        RenetSecurity::Unsecure => ServerAuthentication::Unsecure,
+        RenetSecurity::Secure { private_key } => ServerAuthentication::Secure {
+            private_key: *private_key,
+        },
+    };
+    let server_config = ServerConfig {
+        current_time: wall_clock(),
+        max_clients: config.max_clients.min(1024),
+        protocol_id: config.protocol_id,
+        public_addresses: vec![config.public_addr.unwrap_or(addr)],
+        authentication,
+    };
+    Ok((server_config, socket, addr))
 }
 
 impl ClientTransport for RenetClientTransport {

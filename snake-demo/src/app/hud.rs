@@ -1,0 +1,137 @@
+//! The scoreboard (names and scores in each player's colour) and the status line
+//! (connection, ping, sealed tick, rollbacks).
+
+use bevy::prelude::*;
+use tickline::bevy::{TicklineState, TicklineStatus};
+use tickline::net::ClientStatus;
+
+use super::render::Art;
+use super::{Shown, player_color};
+
+/// The scoreboard panel.
+#[derive(Component)]
+pub struct Scoreboard;
+
+/// The status line.
+#[derive(Component)]
+pub struct StatusLine;
+
+/// Scoreboard and status line for a live game.
+pub struct HudPlugin;
+
+impl Plugin for HudPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(ScoreboardPlugin)
+            .add_systems(Startup, spawn_status)
+            .add_systems(Update, update_status);
+    }
+}
+
+/// The scoreboard alone (the replay viewer uses it too).
+pub struct ScoreboardPlugin;
+
+impl Plugin for ScoreboardPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<TicklineStatus>()
+            .add_systems(Startup, spawn_scoreboard)
+            .add_systems(Update, update_scoreboard);
+    }
+}
+
+/// A text style with the HUD font.
+pub fn font(art: &Art, size: f32, bold: bool) -> TextFont {
+    TextFont::from_font_size(size).with_font(if bold {
+        art.bold.clone()
+    } else {
+        art.font.clone()
+    })
+}
+
+fn spawn_scoreboard(mut commands: Commands) {
+    commands.spawn((
+        Scoreboard,
+        Node {
+            position_type: PositionType::Absolute,
+            top: px(16.0),
+            right: px(16.0),
+            width: px(220.0),
+            flex_direction: FlexDirection::Column,
+            padding: UiRect::all(px(10.0)),
+            row_gap: px(4.0),
+            ..default()
+        },
+        BackgroundColor(Color::srgba_u8(30, 33, 41, 230)),
+    ));
+}
+
+fn spawn_status(mut commands: Commands, art: Res<Art>) {
+    commands.spawn((
+        StatusLine,
+        Text::new("starting…"),
+        font(&art, 15.0, false),
+        TextColor(Color::srgb_u8(200, 205, 215)),
+        Node {
+            position_type: PositionType::Absolute,
+            bottom: px(10.0),
+            left: px(16.0),
+            ..default()
+        },
+    ));
+}
+
+fn update_scoreboard(
+    mut commands: Commands,
+    shown: Res<Shown>,
+    art: Res<Art>,
+    board: Single<Entity, With<Scoreboard>>,
+    status: Res<TicklineStatus>,
+) {
+    let Some(world) = &shown.0 else { return };
+    let mut rows: Vec<_> = world.snakes.iter().collect();
+    rows.sort_by(|a, b| b.score.cmp(&a.score).then(a.owner.cmp(&b.owner)));
+    commands.entity(*board).despawn_related::<Children>();
+    commands.entity(*board).with_children(|panel| {
+        panel.spawn((
+            Text::new("SCORES"),
+            font(&art, 18.0, true),
+            TextColor(Color::WHITE),
+        ));
+        for snake in rows {
+            let you = if Some(snake.owner) == status.peer {
+                " (you)"
+            } else {
+                ""
+            };
+            let state = if snake.alive() { "" } else { " ✝" };
+            panel.spawn((
+                Text::new(format!("{:>3}  {}{you}{state}", snake.score, snake.name)),
+                font(&art, 16.0, Some(snake.owner) == status.peer),
+                TextColor(player_color(snake.owner.0)),
+            ));
+        }
+    });
+}
+
+fn update_status(status: Res<TicklineStatus>, mut line: Single<&mut Text, With<StatusLine>>) {
+    let state = match &status.state {
+        TicklineState::Idle => "starting".to_string(),
+        TicklineState::Hosting(0) => "hosting · local".to_string(),
+        TicklineState::Hosting(n) => format!(
+            "hosting · {n} remote player{}",
+            if *n == 1 { "" } else { "s" }
+        ),
+        TicklineState::Client(ClientStatus::Connected) => "connected".to_string(),
+        TicklineState::Client(ClientStatus::Stopped(why)) => format!("stopped: {why}"),
+        TicklineState::Client(s) => format!("{s:?}").to_lowercase(),
+    };
+    let s = &status.stats;
+    line.0 = format!(
+        "{state}   ping {} ms   sealed tick {}   rollbacks {} (deepest {})   ↑{} kB ↓{} kB   arrows/WASD steer · Esc quits",
+        s.rtt.as_millis(),
+        status.sealed_tick,
+        s.rollbacks,
+        s.deepest_rollback,
+        s.bytes_out / 1000,
+        s.bytes_in / 1000
+    );
+}

@@ -1,0 +1,339 @@
+//! Building and running the app for `play`, `host` and `join`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bevy::app::ScheduleRunnerPlugin;
+use bevy::log::{Level, LogPlugin};
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::window::WindowResolution;
+use tickline::bevy::{
+    TicklineEvent, TicklinePlugin, TicklineSession, TicklineState, TicklineStatus, host_over_renet,
+    join_over_renet,
+};
+use tickline::model::Tick;
+use tickline::net::{ClientConfig, ClientStatus, HostConfig, SessionEvent};
+use tickline::timeline::TimelineConfig;
+use tickline::transport::{LinkConditions, RenetClientConfig, RenetHostConfig, RenetSecurity};
+
+use super::bots::{Bots, run_bots};
+use super::hud::HudPlugin;
+use super::input::{quit_on_escape, steer};
+use super::render::RenderPlugin;
+use super::{Shown, assets_dir};
+use crate::cli::{Common, HostArgs, JoinArgs, PlayArgs};
+use crate::paths::default_recording;
+use crate::rules::{SnakeWorld, Turn};
+
+/// The renet protocol id: the game and its wire version.
+pub const PROTOCOL_ID: u64 = 0x534e_414b_4501;
+/// The sealed tick at which `--screenshot` is taken.
+const SCREENSHOT_TICK: u64 = 40;
+/// How long a host that reached `--ticks` waits for its clients to catch up.
+const DRAIN: Duration = Duration::from_secs(5);
+
+type Session = TicklineSession<SnakeWorld, Turn>;
+
+/// When to stop, and why the app stopped.
+#[derive(Resource, Default)]
+struct Control {
+    stop_after: Option<u64>,
+    screenshot: Option<PathBuf>,
+    shot_requested: bool,
+    reached_at: Option<Duration>,
+    failure: Option<String>,
+}
+
+fn recording(common: &Common, mode: &str) -> Option<PathBuf> {
+    if common.no_record {
+        return None;
+    }
+    Some(
+        common
+            .record
+            .clone()
+            .unwrap_or_else(|| default_recording(mode)),
+    )
+}
+
+fn conditions(common: &Common) -> Option<LinkConditions> {
+    (common.lag_ms > 0 || common.jitter_ms > 0 || common.loss > 0.0).then(|| LinkConditions {
+        latency: Duration::from_millis(common.lag_ms),
+        jitter: Duration::from_millis(common.jitter_ms.min(common.lag_ms)),
+        loss: common.loss / 100.0,
+        seed: random_seed(),
+        ..LinkConditions::default()
+    })
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+fn host_config(
+    common: &Common,
+    name: &str,
+    seed: Option<u64>,
+    mode: &str,
+    seal_delay: u64,
+) -> HostConfig {
+    HostConfig {
+        game_id: SnakeWorld::GAME_ID.into(),
+        schema_hash: SnakeWorld::SCHEMA_HASH,
+        tick_rate: common.tick_rate,
+        seed: seed.unwrap_or_else(random_seed),
+        seal_delay,
+        player: Some(name.to_string()),
+        input_delay: 1,
+        record: recording(common, mode),
+        snapshot_interval: 300,
+        ..HostConfig::default()
+    }
+}
+
+fn announce_recording(path: Option<&PathBuf>) {
+    if let Some(path) = path {
+        eprintln!("recording to {}", path.display());
+    }
+}
+
+/// The app with what every mode needs; a window unless headless.
+fn base_app(common: &Common, title: &str) -> App {
+    let mut app = App::new();
+    let log = LogPlugin {
+        level: Level::WARN,
+        filter: "wgpu=error,naga=warn".into(),
+        ..default()
+    };
+    if common.headless {
+        app.add_plugins((
+            MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(Duration::from_millis(2))),
+            log,
+        ));
+    } else {
+        let window = Window {
+            title: title.to_string(),
+            resolution: WindowResolution::new(1180, 720),
+            ..default()
+        };
+        app.add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: Some(window),
+                    ..default()
+                })
+                .set(AssetPlugin {
+                    file_path: assets_dir(),
+                    ..default()
+                })
+                .set(log),
+        )
+        .add_plugins((RenderPlugin, HudPlugin))
+        .add_systems(Update, (steer, quit_on_escape, show_session))
+        .add_systems(Last, take_screenshot);
+    }
+    app.add_plugins(TicklinePlugin::<SnakeWorld, Turn>::default())
+        .init_resource::<Bots>()
+        .insert_resource(Control {
+            stop_after: common.ticks,
+            screenshot: common.screenshot.clone(),
+            ..default()
+        })
+        .add_systems(Update, (run_bots, watch));
+    app
+}
+
+fn show_session(session: Res<Session>, mut shown: ResMut<Shown>) {
+    shown.0 = session.state().cloned();
+}
+
+/// Stops the app: after `--ticks`, or on a failure worth one clear line.
+fn watch(
+    mut control: ResMut<Control>,
+    status: Res<TicklineStatus>,
+    mut session: ResMut<Session>,
+    mut events: MessageReader<TicklineEvent>,
+    time: Res<Time<Real>>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    for TicklineEvent(event) in events.read() {
+        match event {
+            SessionEvent::Rejected { reason } => {
+                control.failure = Some(format!("the host refused to let us in: {reason}"))
+            }
+            SessionEvent::Kicked { peer: None, reason }
+            | SessionEvent::Kicked {
+                peer: Some(_),
+                reason,
+            } if matches!(status.state, TicklineState::Client(_)) => {
+                control.failure = Some(format!("the host disconnected us: {reason}"));
+            }
+            SessionEvent::RecordingFailed { reason } => {
+                eprintln!("warning: recording stopped: {reason}")
+            }
+            _ => {}
+        }
+    }
+    if let TicklineState::Client(ClientStatus::Stopped(why)) = &status.state
+        && control.failure.is_none()
+    {
+        control.failure = Some(why.clone());
+    }
+    if control.failure.is_some() {
+        exit.write(AppExit::error());
+        return;
+    }
+    let Some(n) = control.stop_after else { return };
+    if status.sealed_tick < Tick(n) {
+        return;
+    }
+    let reached = *control.reached_at.get_or_insert(time.elapsed());
+    // A host waits (a little) until its clients hold tick N as well.
+    let clients_done = session.as_host_mut().is_none_or(|host| {
+        host.peers()
+            .iter()
+            .filter(|p| p.remote && p.connected)
+            .all(|p| p.acked.is_some_and(|t| t >= Tick(n)))
+    });
+    if clients_done || time.elapsed() - reached > DRAIN {
+        if let Some(sum) = session.sealed_checksum() {
+            eprintln!(
+                "stopped after sealed tick {}, checksum {sum:016x}",
+                status.sealed_tick
+            );
+        }
+        exit.write(AppExit::Success);
+    }
+}
+
+/// `--screenshot`: one capture at the screenshot tick, then exit once it is saved.
+fn take_screenshot(
+    mut commands: Commands,
+    mut control: ResMut<Control>,
+    shown: Res<Shown>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(path) = control.screenshot.clone() else {
+        return;
+    };
+    if control.shot_requested {
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > 0) {
+            exit.write(AppExit::Success);
+        }
+        return;
+    }
+    if shown.0.as_ref().is_some_and(|w| w.tick >= SCREENSHOT_TICK) {
+        control.shot_requested = true;
+        let _ = std::fs::remove_file(&path);
+        commands
+            .spawn(Screenshot::primary_window())
+            .observe(save_to_disk(path));
+    }
+}
+
+/// Runs the app; `Err` with one line when it stopped on a failure.
+fn finish(mut app: App) -> Result<(), String> {
+    let exit = app.run();
+    let failure = app
+        .world_mut()
+        .remove_resource::<Control>()
+        .and_then(|c| c.failure);
+    match (exit, failure) {
+        (_, Some(why)) => Err(why),
+        (AppExit::Success, None) => Ok(()),
+        (AppExit::Error(code), None) => Err(format!("the game stopped with status {code}")),
+    }
+}
+
+/// `play`: a local match against bots.
+///
+/// # Errors
+///
+/// One line for the user when the session cannot start.
+pub fn run_play(args: PlayArgs) -> Result<(), String> {
+    let config = host_config(&args.common, &args.name, args.seed, "play", 1);
+    announce_recording(config.record.as_ref());
+    let mut session = Session::local(config, SnakeWorld::default())
+        .map_err(|e| format!("cannot start the game: {e}"))?;
+    let host = session.as_host_mut().ok_or("a local game is a host")?;
+    let bots = (1..=args.bots)
+        .map(|i| host.add_local_player(&format!("bot {i}")))
+        .collect();
+    let mut app = base_app(&args.common, "Tickline Snake");
+    app.insert_resource(session)
+        .insert_resource(Bots::new(bots, false));
+    finish(app)
+}
+
+/// `host`: serve a LAN game over UDP and play in it.
+///
+/// # Errors
+///
+/// One line for the user, e.g. when the address is in use.
+pub fn run_host(args: HostArgs) -> Result<(), String> {
+    let config = host_config(&args.common, &args.name, args.seed, "host", 2);
+    announce_recording(config.record.as_ref());
+    let mut app = base_app(&args.common, "Tickline Snake — host");
+    let renet = RenetHostConfig {
+        bind: args.bind,
+        public_addr: None,
+        protocol_id: PROTOCOL_ID,
+        max_clients: 32,
+        security: RenetSecurity::Unsecure,
+    };
+    let addr = host_over_renet::<SnakeWorld, Turn>(
+        &mut app,
+        config,
+        SnakeWorld::default(),
+        &renet,
+        conditions(&args.common),
+    )
+    .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    println!("listening on {addr}");
+    let _ = std::io::stdout().flush();
+    let mut session = app
+        .world_mut()
+        .remove_resource::<Session>()
+        .ok_or("no session")?;
+    let host = session.as_host_mut().ok_or("not a host")?;
+    let bots = (1..=args.bots)
+        .map(|i| host.add_local_player(&format!("bot {i}")))
+        .collect();
+    app.insert_resource(session)
+        .insert_resource(Bots::new(bots, false));
+    finish(app)
+}
+
+/// `join`: play in a game hosted on the LAN.
+///
+/// # Errors
+///
+/// One line for the user: host unreachable, version mismatch, kicked.
+pub fn run_join(args: JoinArgs) -> Result<(), String> {
+    let config = ClientConfig {
+        game_id: SnakeWorld::GAME_ID.into(),
+        schema_hash: SnakeWorld::SCHEMA_HASH,
+        name: args.name.clone(),
+        timeline: TimelineConfig {
+            input_delay: 1,
+            max_prediction: 30,
+            ..TimelineConfig::default()
+        },
+        give_up_after: Duration::from_secs(10),
+        record: recording(&args.common, "join"),
+        snapshot_interval: 300,
+        ..ClientConfig::default()
+    };
+    announce_recording(config.record.as_ref());
+    let mut app = base_app(&args.common, "Tickline Snake — client");
+    let renet = RenetClientConfig::unsecure(args.addr, PROTOCOL_ID);
+    join_over_renet::<SnakeWorld, Turn>(&mut app, config, renet, conditions(&args.common))
+        .map_err(|e| format!("cannot connect to {}: {e}", args.addr))?;
+    app.insert_resource(Bots::new(Vec::new(), args.bot));
+    finish(app).map_err(|e| format!("{e} (host {})", args.addr))
+}

@@ -1,0 +1,159 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Multiplayer Snake on Tickline: play against bots, host or join a game over a
+/// LAN, and replay, verify or bisect recorded sessions.
+#[derive(Parser, Debug)]
+#[command(name = "snake-demo", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: `play`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Play locally against bots (the default).
+    Play(PlayArgs),
+    /// Host a game on the LAN (and play in it).
+    Host(HostArgs),
+    /// Join a game hosted on the LAN.
+    Join(JoinArgs),
+    /// Open a recording in the replay viewer, or verify it with --verify.
+    Replay(ReplayArgs),
+    /// Find the first tick at which two recordings of one session diverge.
+    Bisect(BisectArgs),
+}
+
+/// Flags common to play, host and join.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Run without a window (with `join --bot`, a client plays by itself).
+    #[arg(long)]
+    pub headless: bool,
+    /// Stop cleanly after sealed tick N and exit 0.
+    #[arg(long, value_name = "N")]
+    pub ticks: Option<u64>,
+    /// Write the recording to PATH (default: recordings/snake-<time>-<mode>.tlrec).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_record")]
+    pub record: Option<PathBuf>,
+    /// Do not record the session.
+    #[arg(long)]
+    pub no_record: bool,
+    /// Simulation ticks per second (the host's rate is the game's rate).
+    #[arg(long, value_name = "HZ", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=240))]
+    pub tick_rate: u32,
+    /// Link conditioner: one-way delay added to this peer's traffic, in ms (no
+    /// effect in local play, which has no network).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub lag_ms: u64,
+    /// Link conditioner: random variation of that delay, ± ms.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Link conditioner: percentage of unreliable packets lost (0-100).
+    #[arg(long, value_name = "PCT", default_value_t = 0.0, value_parser = percent)]
+    pub loss: f64,
+    /// Save a screenshot of the window to PATH once the game is running (tick 40),
+    /// then exit 0.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+}
+
+/// `play`.
+#[derive(Args, Debug, Clone)]
+pub struct PlayArgs {
+    /// Number of bot opponents.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub bots: u32,
+    /// Session seed (food placement, spawn points); random when not given.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Your name on the scoreboard.
+    #[arg(long, value_name = "NAME", default_value = "you")]
+    pub name: String,
+    /// Options shared by play, host and join.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `host`.
+#[derive(Args, Debug, Clone)]
+pub struct HostArgs {
+    /// UDP address to listen on (open this port on the host's firewall).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:5000")]
+    pub bind: SocketAddr,
+    /// Bots run by the host.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub bots: u32,
+    /// Your name on the scoreboard.
+    #[arg(long, value_name = "NAME", default_value = "host")]
+    pub name: String,
+    /// Session seed; random when not given.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Options shared by play, host and join.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `join`.
+#[derive(Args, Debug, Clone)]
+pub struct JoinArgs {
+    /// The host's address, e.g. 192.168.1.20:5000.
+    #[arg(value_name = "ADDR")]
+    pub addr: SocketAddr,
+    /// Your name on the scoreboard.
+    #[arg(long, value_name = "NAME", default_value = "guest")]
+    pub name: String,
+    /// Let a bot steer your snake.
+    #[arg(long)]
+    pub bot: bool,
+    /// Options shared by play, host and join.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `replay`.
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// The recording (.tlrec).
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Re-simulate headless and check every recorded checksum; exit 0 only if all match.
+    #[arg(long)]
+    pub verify: bool,
+    /// Stop at tick N (verify: report the checksum at N; viewer: open at N).
+    #[arg(long, value_name = "N")]
+    pub to_tick: Option<u64>,
+    /// With --verify, print exactly one JSON object on stdout.
+    #[arg(long, requires = "verify")]
+    pub json: bool,
+}
+
+/// `bisect`.
+#[derive(Args, Debug, Clone)]
+pub struct BisectArgs {
+    /// The first recording.
+    #[arg(value_name = "PATH_A")]
+    pub a: PathBuf,
+    /// The second recording (of the same session).
+    #[arg(value_name = "PATH_B")]
+    pub b: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn percent(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 100"))
+    }
+}

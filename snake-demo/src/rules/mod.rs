@@ -1,0 +1,16 @@
+//! The Snake rules: pure and deterministic (integers only, no Bevy, no clock).
+//!
+//! Every snake moves one cell per tick. A player turns its own snake (checked
+//! against the commit's author) and cannot reverse into itself. Food is placed
+//! with the tick RNG; eating grows the snake and scores. A snake dies on a wall, on
+//! any body, or head-on with another (both die), and respawns after
+//! [`RESPAWN_TICKS`] at a free cell. Scores survive deaths. Joins and leaves
+//! (system commits) add and remove snakes.
+
+mod step;
+mod world;
+
+pub use world::{Cell, Dir, RESPAWN_TICKS, START_LENGTH, Snake, SnakeWorld, Turn};
+
+#[cfg(test)]
+mod tests;
