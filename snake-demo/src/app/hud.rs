@@ -98,7 +98,7 @@ fn update_scoreboard(
         ));
         for snake in rows {
             let you = if Some(snake.owner) == status.peer {
-                " (you)"
+                "  ◀"
             } else {
                 ""
             };

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bevy::app::ScheduleRunnerPlugin;
@@ -36,6 +37,9 @@ const DRAIN: Duration = Duration::from_secs(5);
 
 type Session = TicklineSession<SnakeWorld, Turn>;
 
+/// Why the app stopped, readable after `App::run` (which consumes the app's world).
+type Failure = Arc<Mutex<Option<String>>>;
+
 /// When to stop, and why the app stopped.
 #[derive(Resource, Default)]
 struct Control {
@@ -44,6 +48,7 @@ struct Control {
     shot_requested: bool,
     reached_at: Option<Duration>,
     failure: Option<String>,
+    report: Failure,
 }
 
 fn recording(common: &Common, mode: &str) -> Option<PathBuf> {
@@ -184,7 +189,10 @@ fn watch(
     {
         control.failure = Some(why.clone());
     }
-    if control.failure.is_some() {
+    if let Some(why) = &control.failure {
+        if let Ok(mut slot) = control.report.lock() {
+            slot.get_or_insert_with(|| why.clone());
+        }
         exit.write(AppExit::error());
         return;
     }
@@ -238,11 +246,13 @@ fn take_screenshot(
 
 /// Runs the app; `Err` with one line when it stopped on a failure.
 fn finish(mut app: App) -> Result<(), String> {
+    let report = app
+        .world()
+        .get_resource::<Control>()
+        .map(|c| c.report.clone())
+        .unwrap_or_default();
     let exit = app.run();
-    let failure = app
-        .world_mut()
-        .remove_resource::<Control>()
-        .and_then(|c| c.failure);
+    let failure = report.lock().ok().and_then(|mut f| f.take());
     match (exit, failure) {
         (_, Some(why)) => Err(why),
         (AppExit::Success, None) => Ok(()),

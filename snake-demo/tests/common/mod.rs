@@ -1,0 +1,89 @@
+//! Running the built `snake-demo` binary with deadlines.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_snake-demo"))
+}
+
+/// Runs to completion, killing it after `limit`.
+pub fn run(args: &[&str], limit: Duration) -> Output {
+    let child = bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    wait(child, limit, &args.join(" "))
+}
+
+/// Waits for a child with a deadline (killing it then) and returns its output.
+pub fn wait(mut child: Child, limit: Duration, what: &str) -> Output {
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().expect("waitable").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "`{what}` did not finish within {limit:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts a headless host on a free port and returns it with its address.
+pub fn start_host(args: &[&str]) -> (Child, String) {
+    let mut child = bin()
+        .args(["host", "--headless", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the host prints its address");
+    let addr = line
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_string();
+    (child, addr)
+}
+
+/// `replay PATH --verify --json [--to-tick N]`, parsed.
+pub fn verify(path: &Path, to_tick: Option<u64>) -> (bool, serde_json::Value) {
+    let path = path.to_string_lossy().into_owned();
+    let mut args = vec!["replay", path.as_str(), "--verify", "--json"];
+    let tick = to_tick.map(|t| t.to_string());
+    if let Some(t) = &tick {
+        args.extend(["--to-tick", t.as_str()]);
+    }
+    let out = run(&args, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "exactly one JSON object: {stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    (out.status.success(), json)
+}

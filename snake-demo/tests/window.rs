@@ -1,0 +1,131 @@
+//! The game in a real window under Xvfb: `play` runs, saves a screenshot, and the
+//! picture shows the grid, the snakes' colours and the scoreboard. Skipped, with a
+//! message, where `xvfb-run` is missing (`.ci/run` installs it).
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The board tile's colours, and the players' (see `app::player_color`).
+const TILE: [(u8, u8, u8); 2] = [(30, 33, 41), (44, 48, 58)];
+const PLAYERS: [(u8, u8, u8); 4] = [
+    (80, 200, 120),
+    (90, 160, 255),
+    (255, 170, 60),
+    (220, 90, 220),
+];
+
+fn near(p: (u8, u8, u8), q: (u8, u8, u8), tolerance: i32) -> bool {
+    (i32::from(p.0) - i32::from(q.0)).abs() <= tolerance
+        && (i32::from(p.1) - i32::from(q.1)).abs() <= tolerance
+        && (i32::from(p.2) - i32::from(q.2)).abs() <= tolerance
+}
+
+/// A tinted sprite pixel: the player's colour scaled by the sprite's shade (0.8–1.0).
+fn tinted(p: (u8, u8, u8), color: (u8, u8, u8)) -> bool {
+    (80..=100).any(|s| {
+        let scale = |c: u8| (u16::from(c) * s / 100) as u8;
+        near(p, (scale(color.0), scale(color.1), scale(color.2)), 6)
+    })
+}
+
+#[test]
+fn the_window_shows_grid_snakes_and_scoreboard() {
+    if Command::new("xvfb-run")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_err()
+    {
+        eprintln!(
+            "SKIPPED: xvfb-run is not installed (apt-get install xvfb xauth mesa-vulkan-drivers)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shot = dir.path().join("shot.png");
+    let child = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_snake-demo"),
+        ])
+        .args([
+            "play",
+            "--seed",
+            "5",
+            "--no-record",
+            "--screenshot",
+            &shot.to_string_lossy(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let out = common::wait(child, Duration::from_secs(180), "play under Xvfb");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&shot).expect("screenshot saved"),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("decodes");
+    let channels = info.color_type.samples();
+    assert!(channels >= 3, "{:?}", info.color_type);
+    let (w, h) = (info.width as usize, info.height as usize);
+    assert!(w >= 1000 && h >= 600, "window size {w}x{h}");
+    let pixel = |x: usize, y: usize| {
+        let i = (y * w + x) * channels;
+        (buf[i], buf[i + 1], buf[i + 2])
+    };
+    let pixels: Vec<(u8, u8, u8)> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| pixel(x, y))
+        .collect();
+
+    let grid = pixels
+        .iter()
+        .filter(|p| TILE.iter().any(|t| near(**p, *t, 3)))
+        .count();
+    assert!(
+        grid > w * h / 5,
+        "the grid covers much of the window: {grid} pixels"
+    );
+    let colours = PLAYERS
+        .iter()
+        .filter(|c| pixels.iter().filter(|p| tinted(**p, **c)).count() > 150)
+        .count();
+    assert!(
+        colours >= 3,
+        "at least three snakes in distinct colours are visible ({colours})"
+    );
+    // The scoreboard: a panel at the top right with light text on it.
+    let panel: Vec<_> = (20..140)
+        .flat_map(|y| (w - 230..w - 20).map(move |x| (x, y)))
+        .map(|(x, y)| pixel(x, y))
+        .collect();
+    let text = panel
+        .iter()
+        .filter(|p| p.0 > 180 && p.1 > 180 && p.2 > 180)
+        .count();
+    let coloured_text = panel
+        .iter()
+        .filter(|p| PLAYERS.iter().any(|c| near(**p, *c, 40)))
+        .count();
+    assert!(
+        text > 100,
+        "the scoreboard title is drawn ({text} light pixels)"
+    );
+    assert!(
+        coloured_text > 100,
+        "player names in their colours ({coloured_text} pixels)"
+    );
+}
