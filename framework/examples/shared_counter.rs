@@ -88,7 +88,7 @@ fn main() {
         host.update();
         guest.update();
     }
-    let mut show = |name: &str, app: &mut App| {
+    let show = |name: &str, app: &mut App| {
         let mut session = app.world_mut().resource_mut::<Session>();
         let tick = session.sealed_tick();
         let checksum = session.sealed_checksum().unwrap_or_default();

@@ -133,6 +133,9 @@ pub struct ReplayArgs {
     /// With --verify, print exactly one JSON object on stdout.
     #[arg(long, requires = "verify")]
     pub json: bool,
+    /// Viewer: save a screenshot of the window to PATH once it is drawn, then exit 0.
+    #[arg(long, value_name = "PATH", conflicts_with = "verify")]
+    pub screenshot: Option<PathBuf>,
 }
 
 /// `bisect`.

@@ -46,6 +46,7 @@ fn the_window_shows_grid_snakes_and_scoreboard() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let shot = dir.path().join("shot.png");
+    let rec = dir.path().join("game.tlrec");
     let child = Command::new("xvfb-run")
         .args([
             "-a",
@@ -57,7 +58,8 @@ fn the_window_shows_grid_snakes_and_scoreboard() {
             "play",
             "--seed",
             "5",
-            "--no-record",
+            "--record",
+            &rec.to_string_lossy(),
             "--screenshot",
             &shot.to_string_lossy(),
         ])
@@ -72,25 +74,8 @@ fn the_window_shows_grid_snakes_and_scoreboard() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(&shot).expect("screenshot saved"),
-    ));
-    let mut reader = decoder.read_info().expect("a PNG");
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).expect("decodes");
-    let channels = info.color_type.samples();
-    assert!(channels >= 3, "{:?}", info.color_type);
-    let (w, h) = (info.width as usize, info.height as usize);
-    assert!(w >= 1000 && h >= 600, "window size {w}x{h}");
-    let pixel = |x: usize, y: usize| {
-        let i = (y * w + x) * channels;
-        (buf[i], buf[i + 1], buf[i + 2])
-    };
-    let pixels: Vec<(u8, u8, u8)> = (0..h)
-        .flat_map(|y| (0..w).map(move |x| (x, y)))
-        .map(|(x, y)| pixel(x, y))
-        .collect();
-
+    let (w, h, pixels) = load(&shot);
+    let pixel = |x: usize, y: usize| pixels[y * w + x];
     let grid = pixels
         .iter()
         .filter(|p| TILE.iter().any(|t| near(**p, *t, 3)))
@@ -128,4 +113,69 @@ fn the_window_shows_grid_snakes_and_scoreboard() {
         coloured_text > 100,
         "player names in their colours ({coloured_text} pixels)"
     );
+
+    // The replay viewer on the game just recorded: the board and the timeline bar.
+    let view = dir.path().join("viewer.png");
+    let child = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_snake-demo"),
+        ])
+        .args([
+            "replay",
+            &rec.to_string_lossy(),
+            "--to-tick",
+            "20",
+            "--screenshot",
+            &view.to_string_lossy(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let out = common::wait(child, Duration::from_secs(180), "replay viewer under Xvfb");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, pixels) = load(&view);
+    let grid = pixels
+        .iter()
+        .filter(|p| TILE.iter().any(|t| near(**p, *t, 3)))
+        .count();
+    assert!(
+        grid > w * h / 5,
+        "the viewer draws the board: {grid} pixels"
+    );
+    let bar_row = h - 47;
+    let filled = (0..w)
+        .filter(|x| near(pixels[bar_row * w + x], (90, 160, 255), 8))
+        .count();
+    assert!(
+        filled > 5 && filled < w / 2,
+        "the timeline shows early progress ({filled} px filled)"
+    );
+}
+
+/// Width, height and RGB pixels of a PNG.
+fn load(path: &std::path::Path) -> (usize, usize, Vec<(u8, u8, u8)>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("screenshot saved"),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("decodes");
+    let channels = info.color_type.samples();
+    assert!(channels >= 3, "{:?}", info.color_type);
+    let (w, h) = (info.width as usize, info.height as usize);
+    assert!(w >= 1000 && h >= 600, "window size {w}x{h}");
+    let pixels = buf
+        .chunks(channels)
+        .take(w * h)
+        .map(|c| (c[0], c[1], c[2]))
+        .collect();
+    (w, h, pixels)
 }

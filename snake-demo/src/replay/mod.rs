@@ -51,7 +51,7 @@ pub fn run(args: ReplayArgs) -> Result<bool, String> {
     let replayer: Replayer<SnakeWorld, Turn> =
         Replayer::new(rec).map_err(|e| format!("cannot replay {}: {e}", args.path.display()))?;
     if !args.verify {
-        viewer::run(replayer, args.to_tick.map(Tick))?;
+        viewer::run(replayer, args.to_tick.map(Tick), args.screenshot)?;
         return Ok(true);
     }
     let report = replayer.verify_to(args.to_tick.map_or(last, Tick));

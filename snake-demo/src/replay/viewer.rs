@@ -3,7 +3,10 @@
 //! commits of the current tick shown.
 
 use bevy::log::{Level, LogPlugin};
+use std::path::PathBuf;
+
 use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::window::{PrimaryWindow, WindowResolution};
 use tickline::model::Tick;
 use tickline::record::Replayer;
@@ -49,7 +52,11 @@ struct BarFill;
 /// # Errors
 ///
 /// When the app stops with an error.
-pub fn run(mut replayer: Replayer<SnakeWorld, Turn>, start: Option<Tick>) -> Result<(), String> {
+pub fn run(
+    mut replayer: Replayer<SnakeWorld, Turn>,
+    start: Option<Tick>,
+    screenshot: Option<PathBuf>,
+) -> Result<(), String> {
     if let Some(t) = start {
         replayer.seek(t).map_err(|e| e.to_string())?;
     }
@@ -83,7 +90,13 @@ pub fn run(mut replayer: Replayer<SnakeWorld, Turn>, start: Option<Tick>) -> Res
         carry: 0.0,
         rate,
     })
+    .insert_resource(Capture {
+        path: screenshot,
+        frames: 0,
+        requested: false,
+    })
     .add_systems(Startup, spawn_ui)
+    .add_systems(Last, capture)
     .add_systems(
         Update,
         (
@@ -99,6 +112,32 @@ pub fn run(mut replayer: Replayer<SnakeWorld, Turn>, start: Option<Tick>) -> Res
     match app.run() {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err(format!("the viewer stopped with status {code}")),
+    }
+}
+
+/// `--screenshot`: capture once the window has been drawn for a while, then exit.
+#[derive(Resource)]
+struct Capture {
+    path: Option<PathBuf>,
+    frames: u32,
+    requested: bool,
+}
+
+fn capture(mut commands: Commands, mut capture: ResMut<Capture>, mut exit: MessageWriter<AppExit>) {
+    let Some(path) = capture.path.clone() else {
+        return;
+    };
+    capture.frames += 1;
+    if capture.requested {
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > 0) {
+            exit.write(AppExit::Success);
+        }
+    } else if capture.frames >= 20 {
+        capture.requested = true;
+        let _ = std::fs::remove_file(&path);
+        commands
+            .spawn(Screenshot::primary_window())
+            .observe(save_to_disk(path));
     }
 }
 
@@ -197,7 +236,7 @@ fn click_timeline(
     };
     let (w, h) = (window.width(), window.height());
     let from_bottom = h - cursor.y;
-    if from_bottom < BAR_BOTTOM - 4.0 || from_bottom > BAR_BOTTOM + BAR_HEIGHT + 4.0 {
+    if !(BAR_BOTTOM - 4.0..=BAR_BOTTOM + BAR_HEIGHT + 4.0).contains(&from_bottom) {
         return;
     }
     let fraction = ((cursor.x - BAR_MARGIN) / (w - 2.0 * BAR_MARGIN)).clamp(0.0, 1.0);
