@@ -39,7 +39,7 @@ pub struct Common {
     /// Stop cleanly after sealed tick N and exit 0.
     #[arg(long, value_name = "N")]
     pub ticks: Option<u64>,
-    /// Write the recording to PATH (default: recordings/snake-<time>-<mode>.tlrec).
+    /// Write the recording to PATH (default: recordings/snake-TIME-MODE.tlrec).
     #[arg(long, value_name = "PATH", conflicts_with = "no_record")]
     pub record: Option<PathBuf>,
     /// Do not record the session.

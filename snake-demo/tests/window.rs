@@ -47,27 +47,15 @@ fn the_window_shows_grid_snakes_and_scoreboard() {
     let dir = tempfile::tempdir().expect("temp dir");
     let shot = dir.path().join("shot.png");
     let rec = dir.path().join("game.tlrec");
-    let child = Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24",
-            env!("CARGO_BIN_EXE_snake-demo"),
-        ])
-        .args([
-            "play",
-            "--seed",
-            "5",
-            "--record",
-            &rec.to_string_lossy(),
-            "--screenshot",
-            &shot.to_string_lossy(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    let out = common::wait(child, Duration::from_secs(180), "play under Xvfb");
+    let out = under_xvfb(&[
+        "play",
+        "--seed",
+        "5",
+        "--record",
+        &rec.to_string_lossy(),
+        "--screenshot",
+        &shot.to_string_lossy(),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -116,26 +104,14 @@ fn the_window_shows_grid_snakes_and_scoreboard() {
 
     // The replay viewer on the game just recorded: the board and the timeline bar.
     let view = dir.path().join("viewer.png");
-    let child = Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24",
-            env!("CARGO_BIN_EXE_snake-demo"),
-        ])
-        .args([
-            "replay",
-            &rec.to_string_lossy(),
-            "--to-tick",
-            "20",
-            "--screenshot",
-            &view.to_string_lossy(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    let out = common::wait(child, Duration::from_secs(180), "replay viewer under Xvfb");
+    let out = under_xvfb(&[
+        "replay",
+        &rec.to_string_lossy(),
+        "--to-tick",
+        "20",
+        "--screenshot",
+        &view.to_string_lossy(),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -158,6 +134,27 @@ fn the_window_shows_grid_snakes_and_scoreboard() {
         filled > 5 && filled < w / 2,
         "the timeline shows early progress ({filled} px filled)"
     );
+}
+
+/// Runs `snake-demo ARGS` in a virtual X display, with a deadline.
+fn under_xvfb(args: &[&str]) -> std::process::Output {
+    let child = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_snake-demo"),
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    common::wait(
+        child,
+        Duration::from_secs(180),
+        &format!("{} under Xvfb", args[0]),
+    )
 }
 
 /// Width, height and RGB pixels of a PNG.

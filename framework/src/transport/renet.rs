@@ -122,21 +122,7 @@ impl RenetHostTransport {
     ///
     /// [`TransportError::Io`] when the address cannot be bound (e.g. in use).
     pub fn bind(config: &RenetHostConfig) -> Result<Self, TransportError> {
-        let socket = UdpSocket::bind(config.bind)?;
-        let addr = socket.local_addr()?;
-        let authentication = match &config.security {
-            RenetSecurity::Unsecure => ServerAuthentication::Unsecure,
-            RenetSecurity::Secure { private_key } => ServerAuthentication::Secure {
-                private_key: *private_key,
-            },
-        };
-        let server_config = ServerConfig {
-            current_time: wall_clock(),
-            max_clients: config.max_clients.min(1024),
-            protocol_id: config.protocol_id,
-            public_addresses: vec![config.public_addr.unwrap_or(addr)],
-            authentication,
-        };
+        let (server_config, socket, addr) = server_setup(config)?;
         let transport = NetcodeServerTransport::new(server_config, socket)?;
         Ok(RenetHostTransport {
             server: RenetServer::new(connection_config()),

@@ -19,6 +19,35 @@ pub use run::{run_host, run_join, run_play};
 #[derive(Resource, Default)]
 pub struct Shown(pub Option<SnakeWorld>);
 
+/// Bevy's default plugins for a window of `width`×`height` titled `title`, with
+/// the demo's assets and warnings-only logging.
+pub fn window_plugins(title: &str, width: u32, height: u32) -> bevy::app::PluginGroupBuilder {
+    let window = Window {
+        title: title.to_string(),
+        resolution: bevy::window::WindowResolution::new(width, height),
+        ..default()
+    };
+    DefaultPlugins
+        .set(WindowPlugin {
+            primary_window: Some(window),
+            ..default()
+        })
+        .set(AssetPlugin {
+            file_path: assets_dir(),
+            ..default()
+        })
+        .set(quiet_log())
+}
+
+/// Warnings and errors only (the renderer and the network are chatty otherwise).
+pub fn quiet_log() -> bevy::log::LogPlugin {
+    bevy::log::LogPlugin {
+        level: bevy::log::Level::WARN,
+        filter: "wgpu=error,naga=warn".into(),
+        ..default()
+    }
+}
+
 /// Where the assets are: `./assets` if present, else the repository's.
 pub fn assets_dir() -> String {
     if let Ok(dir) = std::env::var("SNAKE_ASSETS") {

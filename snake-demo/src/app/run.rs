@@ -6,10 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bevy::app::ScheduleRunnerPlugin;
-use bevy::log::{Level, LogPlugin};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
-use bevy::window::WindowResolution;
 use tickline::bevy::{
     TicklineEvent, TicklinePlugin, TicklineSession, TicklineState, TicklineStatus, host_over_renet,
     join_over_renet,
@@ -23,7 +21,7 @@ use super::bots::{Bots, run_bots};
 use super::hud::HudPlugin;
 use super::input::{quit_on_escape, steer};
 use super::render::RenderPlugin;
-use super::{Shown, assets_dir};
+use super::{Shown, quiet_log, window_plugins};
 use crate::cli::{Common, HostArgs, JoinArgs, PlayArgs};
 use crate::paths::default_recording;
 use crate::rules::{SnakeWorld, Turn};
@@ -110,37 +108,16 @@ fn announce_recording(path: Option<&PathBuf>) {
 /// The app with what every mode needs; a window unless headless.
 fn base_app(common: &Common, title: &str) -> App {
     let mut app = App::new();
-    let log = LogPlugin {
-        level: Level::WARN,
-        filter: "wgpu=error,naga=warn".into(),
-        ..default()
-    };
     if common.headless {
         app.add_plugins((
             MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(Duration::from_millis(2))),
-            log,
+            quiet_log(),
         ));
     } else {
-        let window = Window {
-            title: title.to_string(),
-            resolution: WindowResolution::new(1180, 720),
-            ..default()
-        };
-        app.add_plugins(
-            DefaultPlugins
-                .set(WindowPlugin {
-                    primary_window: Some(window),
-                    ..default()
-                })
-                .set(AssetPlugin {
-                    file_path: assets_dir(),
-                    ..default()
-                })
-                .set(log),
-        )
-        .add_plugins((RenderPlugin, HudPlugin))
-        .add_systems(Update, (steer, quit_on_escape, show_session))
-        .add_systems(Last, take_screenshot);
+        app.add_plugins(window_plugins(title, 1180, 720))
+            .add_plugins((RenderPlugin, HudPlugin))
+            .add_systems(Update, (steer, quit_on_escape, show_session))
+            .add_systems(Last, take_screenshot);
     }
     app.add_plugins(TicklinePlugin::<SnakeWorld, Turn>::default())
         .init_resource::<Bots>()

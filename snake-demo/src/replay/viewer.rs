@@ -2,19 +2,18 @@
 //! keys, Home/End, or click the timeline), speed (+ and -), with the tick and the
 //! commits of the current tick shown.
 
-use bevy::log::{Level, LogPlugin};
 use std::path::PathBuf;
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
-use bevy::window::{PrimaryWindow, WindowResolution};
+use bevy::window::PrimaryWindow;
 use tickline::model::Tick;
 use tickline::record::Replayer;
 
 use crate::app::hud::{ScoreboardPlugin, font};
 use crate::app::input::quit_on_escape;
 use crate::app::render::{Art, RenderPlugin};
-use crate::app::{Shown, assets_dir};
+use crate::app::{Shown, window_plugins};
 use crate::rules::{SnakeWorld, Turn};
 
 /// Timeline geometry, in window pixels from the bottom-left.
@@ -61,54 +60,35 @@ pub fn run(
         replayer.seek(t).map_err(|e| e.to_string())?;
     }
     let rate = f64::from(replayer.recording().header.tick_rate.max(1));
-    let window = Window {
-        title: "Tickline Snake — replay".into(),
-        resolution: WindowResolution::new(1180, 760),
-        ..default()
-    };
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: Some(window),
-                ..default()
-            })
-            .set(AssetPlugin {
-                file_path: assets_dir(),
-                ..default()
-            })
-            .set(LogPlugin {
-                level: Level::WARN,
-                ..default()
-            }),
-    )
-    .add_plugins((RenderPlugin, ScoreboardPlugin))
-    .insert_resource(Viewer {
-        replayer,
-        playing: false,
-        speed: 1.0,
-        carry: 0.0,
-        rate,
-    })
-    .insert_resource(Capture {
-        path: screenshot,
-        frames: 0,
-        requested: false,
-    })
-    .add_systems(Startup, spawn_ui)
-    .add_systems(Last, capture)
-    .add_systems(
-        Update,
-        (
-            controls,
-            click_timeline,
-            advance,
-            show,
-            update_ui,
-            quit_on_escape,
-        )
-            .chain(),
-    );
+    app.add_plugins(window_plugins("Tickline Snake — replay", 1180, 760))
+        .add_plugins((RenderPlugin, ScoreboardPlugin))
+        .insert_resource(Viewer {
+            replayer,
+            playing: false,
+            speed: 1.0,
+            carry: 0.0,
+            rate,
+        })
+        .insert_resource(Capture {
+            path: screenshot,
+            frames: 0,
+            requested: false,
+        })
+        .add_systems(Startup, spawn_ui)
+        .add_systems(Last, capture)
+        .add_systems(
+            Update,
+            (
+                controls,
+                click_timeline,
+                advance,
+                show,
+                update_ui,
+                quit_on_escape,
+            )
+                .chain(),
+        );
     match app.run() {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err(format!("the viewer stopped with status {code}")),

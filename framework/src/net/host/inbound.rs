@@ -1,0 +1,284 @@
+//! What clients send: the handshake and every later message, validated.
+
+use super::*;
+
+impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
+    pub(super) fn on_message(&mut self, conn: ConnId, bytes: &[u8]) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.closing_at.is_some() {
+            return;
+        }
+        c.last_heard = self.now;
+        let peer = c.peer;
+        let msg = match decode_client::<M>(bytes) {
+            Ok(msg) => msg,
+            Err(e) => {
+                return self.kick(
+                    conn,
+                    format!("undecodable message ({} bytes): {e}", bytes.len()),
+                );
+            }
+        };
+        match (peer, msg) {
+            (None, ClientMsg::Hello(hello)) => self.handshake(conn, hello),
+            (None, _) => self.kick(conn, "message before the handshake".into()),
+            (Some(_), ClientMsg::Hello(_)) => self.kick(conn, "a second Hello".into()),
+            (
+                Some(p),
+                ClientMsg::Update {
+                    ack,
+                    sent_at_us,
+                    rtt_us,
+                    commits,
+                },
+            ) => self.on_update(conn, p, (ack, sent_at_us, rtt_us), commits),
+            (Some(p), ClientMsg::Checksum { tick, value }) => {
+                self.on_checksum(conn, p, tick, value)
+            }
+            (Some(p), ClientMsg::Bye) => {
+                tracing::info!("{p} left");
+                self.leave(p);
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.closing_at = Some(self.now);
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_update(
+        &mut self,
+        conn: ConnId,
+        peer: PeerId,
+        clock: (Tick, u64, u32),
+        commits: Vec<crate::model::Commit<M>>,
+    ) {
+        let (ack, sent_at_us, rtt_us) = clock;
+        if commits.len() > MAX_COMMITS_PER_UPDATE {
+            return self.kick(
+                conn,
+                format!(
+                    "{} commits in one update (at most {MAX_COMMITS_PER_UPDATE})",
+                    commits.len()
+                ),
+            );
+        }
+        let sealed = self.sequencer.sealed_tick();
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.ack = c.ack.max(ack.min(sealed));
+            // Keep the newest clock sample (unreliable updates may arrive out of order).
+            if c.echo.is_none_or(|(sent, _)| sent_at_us > sent) {
+                c.echo = Some((sent_at_us, self.now));
+                if rtt_us > 0 {
+                    c.rtt = Some(Duration::from_micros(u64::from(rtt_us)));
+                }
+            }
+        }
+        for mut commit in commits {
+            if commit.is_system() {
+                return self.kick(conn, "a client sent a system commit".into());
+            }
+            // The author is whoever holds this connection: no impersonation.
+            commit.id.author = peer;
+            let id = commit.id;
+            match self.sequencer.accept(commit) {
+                Ok(Accepted::Restamped { .. }) => self.stats.restamped += 1,
+                Ok(_) => {}
+                Err(SequencerError::TooFarAhead { tick, limit, .. }) => {
+                    self.stats.refused += 1;
+                    let reason = format!("stamped for tick {tick}, beyond {limit}");
+                    tracing::warn!("refused commit {id} from {peer}: {reason}");
+                    self.send(conn, Channel::Reliable, &HostMsg::Refused { id, reason });
+                }
+                Err(e) => return self.kick(conn, e.to_string()),
+            }
+        }
+    }
+
+    pub(super) fn on_checksum(&mut self, conn: ConnId, peer: PeerId, tick: Tick, value: u64) {
+        let Some(&expected) = self.checksums.get(&tick) else {
+            return;
+        };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if expected == value {
+            if c.healing.is_some_and(|h| tick >= h) {
+                c.healing = None;
+                self.events.push(SessionEvent::DesyncHealed { peer, tick });
+            }
+            return;
+        }
+        if c.healing.is_some() {
+            return;
+        }
+        let heal_tick = self.sequencer.sealed_tick();
+        c.healing = Some(heal_tick);
+        self.stats.desyncs += 1;
+        tracing::warn!(
+            "desync: {peer} at tick {tick} (host {expected:016x}, peer {value:016x}); healing"
+        );
+        self.events
+            .push(SessionEvent::DesyncDetected { peer, tick });
+        let event = RecordedEvent::Desync {
+            peer,
+            expected,
+            reported: value,
+        };
+        record_event(&mut self.recorder, tick, &event, &mut self.events);
+        self.send(conn, Channel::Reliable, &HostMsg::Desync { tick });
+        match encode_state(self.timeline.sealed_state()) {
+            Ok(state) => self.send(
+                conn,
+                Channel::Reliable,
+                &HostMsg::Heal {
+                    tick: heal_tick,
+                    state,
+                },
+            ),
+            Err(e) => tracing::error!("cannot encode the healing snapshot: {e}"),
+        }
+    }
+
+    pub(super) fn handshake(&mut self, conn: ConnId, hello: crate::net::protocol::Hello) {
+        if hello.protocol != PROTOCOL_VERSION {
+            let reason = format!(
+                "protocol version {} is not supported; this host speaks version {PROTOCOL_VERSION}",
+                hello.protocol
+            );
+            return self.reject(conn, reason);
+        }
+        if hello.game_id != self.config.game_id {
+            return self.reject(
+                conn,
+                format!(
+                    "this host runs {:?}, not {:?}",
+                    self.config.game_id, hello.game_id
+                ),
+            );
+        }
+        if hello.schema_hash != self.config.schema_hash {
+            return self.reject(
+                conn,
+                "the game versions differ (schema hash mismatch); update both to the same build"
+                    .into(),
+            );
+        }
+        let resumable = hello.resume.as_ref().and_then(|r| {
+            self.peers
+                .iter()
+                .find(|(id, p)| **id != PeerId::HOST && p.token == r.token)
+                .map(|(&id, p)| (id, p.conn, r.sealed_tick))
+        });
+        let connected = self
+            .conns
+            .values()
+            .filter(|c| c.peer.is_some() && c.closing_at.is_none())
+            .count();
+        if resumable.is_none() && connected >= self.config.max_clients {
+            return self.reject(
+                conn,
+                format!("the host is full ({} players)", self.config.max_clients),
+            );
+        }
+        let sealed = self.sequencer.sealed_tick();
+        let (peer, catch_up) = match resumable {
+            Some((peer, old_conn, client_sealed)) if self.has_ticks_after(client_sealed) => {
+                if let Some(old) = old_conn {
+                    self.transport.disconnect(old);
+                    self.conns.remove(&old);
+                }
+                let ticks = self
+                    .recent
+                    .iter()
+                    .filter(|(st, _)| st.tick > client_sealed)
+                    .map(|(st, _)| st.clone())
+                    .collect();
+                tracing::info!("{peer} resumed from tick {client_sealed}");
+                self.events.push(SessionEvent::Reconnected { peer });
+                (peer, CatchUp::Ticks(ticks))
+            }
+            _ => {
+                let state = match encode_state(self.timeline.sealed_state()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        return self.reject(conn, format!("the host cannot encode its state: {e}"));
+                    }
+                };
+                let peer = PeerId(self.next_peer);
+                self.next_peer += 1;
+                let name = clean_name(&hello.name, peer);
+                let token = random_token();
+                self.peers.insert(
+                    peer,
+                    Peer {
+                        name: name.clone(),
+                        token,
+                        conn: None,
+                        dropped_at: None,
+                    },
+                );
+                if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
+                    tracing::error!("cannot mint a join: {e}");
+                }
+                (
+                    peer,
+                    CatchUp::Snapshot {
+                        tick: sealed,
+                        state,
+                    },
+                )
+            }
+        };
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        p.conn = Some(conn);
+        p.dropped_at = None;
+        let token = p.token;
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.peer = Some(peer);
+            c.ack = sealed;
+        }
+        let welcome = Welcome {
+            peer,
+            resume_token: token,
+            tick_rate: self.config.tick_rate,
+            seed: self.config.seed,
+            host_time_us: self.now.as_micros() as u64,
+            checksum_interval: self.config.checksum_interval,
+            catch_up,
+        };
+        self.send(
+            conn,
+            Channel::Reliable,
+            &HostMsg::Welcome(Box::new(welcome)),
+        );
+    }
+
+    pub(super) fn has_ticks_after(&self, tick: Tick) -> bool {
+        let sealed = self.sequencer.sealed_tick();
+        tick <= sealed
+            && (tick == sealed
+                || self
+                    .recent
+                    .front()
+                    .is_some_and(|(st, _)| st.tick <= tick.next()))
+    }
+}
+
+/// A printable, bounded name (a default for an empty one).
+pub(super) fn clean_name(name: &str, peer: PeerId) -> String {
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect();
+    let trimmed = cleaned.trim();
+    if trimmed.is_empty() {
+        format!("Player {}", peer.0)
+    } else {
+        trimmed.to_string()
+    }
+}

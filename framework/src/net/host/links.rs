@@ -1,0 +1,102 @@
+//! Connections and peers: timeouts, the grace window, leaving, kicking.
+
+use super::*;
+
+impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
+    pub(super) fn expire_connections(&mut self) {
+        let now = self.now;
+        let closing: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.closing_at.is_some_and(|t| t <= now))
+            .map(|(&id, _)| id)
+            .collect();
+        for conn in closing {
+            self.transport.disconnect(conn);
+            self.connection_lost(conn, "closed by the host");
+        }
+        let silent: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                c.closing_at.is_none() && now.saturating_sub(c.last_heard) > self.config.timeout
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for conn in silent {
+            tracing::info!("connection {conn} timed out");
+            self.transport.disconnect(conn);
+            self.connection_lost(conn, "timed out");
+        }
+        let expired: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| {
+                p.dropped_at
+                    .is_some_and(|t| now.saturating_sub(t) > self.config.grace)
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for peer in expired {
+            self.leave(peer);
+        }
+    }
+
+    /// A connection ended: its peer enters the grace window.
+    pub(super) fn connection_lost(&mut self, conn: ConnId, reason: &str) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        if let Some(peer) = c.peer
+            && let Some(p) = self.peers.get_mut(&peer)
+            && p.conn == Some(conn)
+        {
+            tracing::info!(
+                "{peer} lost its connection ({reason}); it may resume for {:?}",
+                self.config.grace
+            );
+            p.conn = None;
+            p.dropped_at = Some(self.now);
+        }
+    }
+
+    /// The peer leaves the session for good: its `Leave` is sealed.
+    pub(super) fn leave(&mut self, peer: PeerId) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.dropped_at = None;
+            p.token = random_token();
+            if let Err(e) = self.sequencer.system(Body::Leave { peer }) {
+                tracing::error!("cannot mint a leave: {e}");
+            }
+        }
+    }
+
+    /// Drops a misbehaving connection with a reason (sent, logged, reported).
+    pub(super) fn kick(&mut self, conn: ConnId, reason: String) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.closing_at.is_some() {
+            return;
+        }
+        c.closing_at = Some(self.now + LINGER);
+        let peer = c.peer;
+        tracing::warn!("kicking connection {conn} ({peer:?}): {reason}");
+        self.send(
+            conn,
+            Channel::Reliable,
+            &HostMsg::Kick {
+                reason: reason.clone(),
+            },
+        );
+        self.events.push(SessionEvent::Kicked { peer, reason });
+    }
+
+    pub(super) fn reject(&mut self, conn: ConnId, reason: String) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.closing_at = Some(self.now + LINGER);
+        }
+        tracing::info!("rejecting connection {conn}: {reason}");
+        self.send(conn, Channel::Reliable, &HostMsg::Reject { reason });
+    }
+}

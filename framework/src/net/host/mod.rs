@@ -1,0 +1,355 @@
+//! The host: seals ticks on its clock, relays them, validates everything clients
+//! send, and keeps going whatever one client does.
+//!
+//! `ticks` seals and sends, `links` manages connections and the grace window,
+//! `inbound` handles the handshake and validates client messages.
+
+mod inbound;
+mod links;
+mod ticks;
+
+use inbound::clean_name;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use crate::model::codec::encode_state;
+use crate::model::{Body, PeerId, SealedTick, Tick};
+use crate::model::{Modification, WorkSpace};
+use crate::record::RecordedEvent;
+use crate::timeline::{
+    Accepted, Sequencer, SequencerConfig, SequencerError, Timeline, TimelineConfig,
+};
+use crate::transport::{Channel, ConnId, HostEvent, HostTransport};
+
+use super::config::HostConfig;
+use super::events::{PeerInfo, SessionError, SessionEvent, SessionStats};
+use super::journal::{Recorder, Roster, record_entry, record_event};
+use super::protocol::{
+    CatchUp, ClientMsg, FREQUENT_MESSAGE_BUDGET, HostMsg, MAX_COMMITS_PER_UPDATE, MAX_NAME_CHARS,
+    PROTOCOL_VERSION, Welcome, decode_client, encode_msg,
+};
+
+/// How long a kicked or rejected connection lingers so its last message gets out.
+const LINGER: Duration = Duration::from_millis(200);
+
+/// The client's latest clock sample: its `sent_at_us` and when the host got it.
+type Echo = Option<(u64, Duration)>;
+
+/// One connection.
+struct Conn {
+    peer: Option<PeerId>,
+    last_heard: Duration,
+    ack: Tick,
+    echo: Echo,
+    rtt: Option<Duration>,
+    closing_at: Option<Duration>,
+    /// Set after a desync until a later checksum matches.
+    healing: Option<Tick>,
+}
+
+/// One peer (survives its connection during the grace window).
+struct Peer {
+    name: String,
+    token: u64,
+    conn: Option<ConnId>,
+    dropped_at: Option<Duration>,
+}
+
+/// The host of a session. Drive it with [`HostSession::update`].
+pub struct HostSession<W, M, T> {
+    config: HostConfig,
+    transport: T,
+    timeline: Timeline<W, M>,
+    sequencer: Sequencer<M>,
+    /// Recent sealed ticks with their encoded sizes, for resending.
+    recent: VecDeque<(SealedTick<M>, usize)>,
+    checksums: BTreeMap<Tick, u64>,
+    conns: BTreeMap<ConnId, Conn>,
+    peers: BTreeMap<PeerId, Peer>,
+    next_peer: u64,
+    /// Local players and their next commit sequence number.
+    local: BTreeMap<PeerId, u64>,
+    roster: Roster,
+    recorder: Option<Recorder>,
+    events: Vec<SessionEvent>,
+    stats: SessionStats,
+    start: Option<Duration>,
+    now: Duration,
+    last_sent_tick: Option<u64>,
+}
+
+impl<W, M, T> std::fmt::Debug for HostSession<W, M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HostSession({} peers, sealed {})",
+            self.peers.len(),
+            self.sequencer.sealed_tick()
+        )
+    }
+}
+
+fn random_token() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0x746f6b656e);
+    h.finish()
+}
+
+impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
+    /// Starts a session from `genesis` on `transport`. With `config.player` set,
+    /// the host plays as [`PeerId::HOST`] and its `Join` is sealed at tick 1.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Record`] if the recording cannot be created.
+    pub fn new(config: HostConfig, genesis: W, transport: T) -> Result<Self, SessionError> {
+        let timeline_config = TimelineConfig {
+            input_delay: config.input_delay.max(1),
+            max_prediction: config.seal_delay + 1,
+            journal: true,
+            checksum_interval: 1,
+            snapshot_interval: config.snapshot_interval,
+        };
+        let recorder = match &config.record {
+            Some(path) => Some(Recorder::create(
+                path,
+                &config.game_id,
+                config.schema_hash,
+                config.tick_rate,
+                config.seed,
+                (Tick::GENESIS, &genesis),
+            )?),
+            None => None,
+        };
+        let timeline = Timeline::new(PeerId::HOST, genesis, config.seed, timeline_config)?;
+        let mut sequencer = Sequencer::new(
+            SequencerConfig {
+                max_ahead: config.max_ahead,
+            },
+            Tick::GENESIS,
+        );
+        let mut peers = BTreeMap::new();
+        if let Some(name) = &config.player {
+            if let Err(e) = sequencer.system(Body::Join {
+                peer: PeerId::HOST,
+                name: name.clone(),
+            }) {
+                tracing::error!("cannot mint the host's join: {e}");
+            }
+            peers.insert(
+                PeerId::HOST,
+                Peer {
+                    name: name.clone(),
+                    token: 0,
+                    conn: None,
+                    dropped_at: None,
+                },
+            );
+        }
+        Ok(HostSession {
+            config,
+            transport,
+            timeline,
+            sequencer,
+            recent: VecDeque::new(),
+            checksums: BTreeMap::new(),
+            conns: BTreeMap::new(),
+            peers,
+            next_peer: 1,
+            local: BTreeMap::new(),
+            roster: Roster::default(),
+            recorder,
+            events: Vec::new(),
+            stats: SessionStats::default(),
+            start: None,
+            now: Duration::ZERO,
+            last_sent_tick: None,
+        })
+    }
+
+    /// The host's predicted state (what a listen-server host renders).
+    pub fn state(&self) -> &W {
+        self.timeline.state()
+    }
+
+    /// The sealed state.
+    pub fn sealed_state(&self) -> &W {
+        self.timeline.sealed_state()
+    }
+
+    /// The last sealed tick.
+    pub fn sealed_tick(&self) -> Tick {
+        self.sequencer.sealed_tick()
+    }
+
+    /// The host's clock tick.
+    pub fn head(&self) -> Tick {
+        self.timeline.head()
+    }
+
+    /// The checksum of the sealed state.
+    pub fn sealed_checksum(&mut self) -> u64 {
+        self.timeline.sealed_checksum()
+    }
+
+    /// The host's own checksum at a recent sealed tick (every tick is kept for a
+    /// while).
+    pub fn checksum_at(&self, tick: Tick) -> Option<u64> {
+        self.checksums.get(&tick).copied()
+    }
+
+    /// Names of the peers in the sealed state.
+    pub fn roster(&self) -> &BTreeMap<PeerId, String> {
+        &self.roster.names
+    }
+
+    /// The peers the host knows (connected or within their grace window).
+    pub fn peers(&self) -> Vec<PeerInfo> {
+        self.peers
+            .iter()
+            .map(|(&peer, p)| PeerInfo {
+                peer,
+                name: p.name.clone(),
+                connected: peer == PeerId::HOST
+                    || self.local.contains_key(&peer)
+                    || p.conn.is_some(),
+                rtt: p.conn.and_then(|c| self.conns.get(&c)).and_then(|c| c.rtt),
+                remote: peer != PeerId::HOST && !self.local.contains_key(&peer),
+                acked: p.conn.and_then(|c| self.conns.get(&c)).map(|c| c.ack),
+            })
+            .collect()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> SessionStats {
+        let t = self.timeline.stats();
+        let rtts: Vec<Duration> = self.conns.values().filter_map(|c| c.rtt).collect();
+        let rtt = if rtts.is_empty() {
+            Duration::ZERO
+        } else {
+            rtts.iter().sum::<Duration>() / rtts.len() as u32
+        };
+        SessionStats {
+            rtt,
+            rollbacks: t.rollbacks,
+            deepest_rollback: t.deepest_rollback,
+            resimulated_ticks: t.resimulated_ticks,
+            ..self.stats
+        }
+    }
+
+    /// Events since the last call.
+    pub fn drain_events(&mut self) -> Vec<SessionEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The transport (e.g. to read its address).
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably (e.g. to cut a conditioned link in a test).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Commits a Modification as the host's own player. `None` on a dedicated host.
+    pub fn commit(&mut self, modification: M) -> Option<crate::model::CommitId> {
+        self.config.player.as_ref()?;
+        let id = self.timeline.commit(modification);
+        for commit in self.timeline.take_outgoing() {
+            if let Err(e) = self.sequencer.accept(commit) {
+                tracing::warn!("host commit refused: {e}");
+            }
+        }
+        Some(id)
+    }
+
+    /// Adds a player that lives in the host's process (a bot, or a second local
+    /// player): it gets its own peer id and `Join`, never times out, and its
+    /// commits go through [`HostSession::commit_as`].
+    pub fn add_local_player(&mut self, name: &str) -> PeerId {
+        let peer = PeerId(self.next_peer);
+        self.next_peer += 1;
+        let name = clean_name(name, peer);
+        self.peers.insert(
+            peer,
+            Peer {
+                name: name.clone(),
+                token: 0,
+                conn: None,
+                dropped_at: None,
+            },
+        );
+        self.local.insert(peer, 0);
+        if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
+            tracing::error!("cannot mint a join: {e}");
+        }
+        peer
+    }
+
+    /// Peers added with [`HostSession::add_local_player`].
+    pub fn local_players(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.local.keys().copied()
+    }
+
+    /// Commits a Modification authored by a local player, stamped like the host's
+    /// own commits. `None` if `peer` is not a local player.
+    pub fn commit_as(&mut self, peer: PeerId, modification: M) -> Option<crate::model::CommitId> {
+        let seq = self.local.get_mut(&peer)?;
+        let id = crate::model::CommitId {
+            author: peer,
+            seq: *seq,
+        };
+        *seq += 1;
+        let tick = self.timeline.head().plus(self.config.input_delay.max(1));
+        if let Err(e) = self
+            .sequencer
+            .accept(crate::model::Commit::game(id, tick, modification))
+        {
+            tracing::warn!("local commit refused: {e}");
+            return None;
+        }
+        Some(id)
+    }
+
+    /// Runs the host up to `now`: takes messages, seals ticks due on its clock,
+    /// sends sealed ticks to every client. Call every frame.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Transport`] if the transport itself failed (its socket).
+    pub fn update(&mut self, now: Duration) -> Result<(), SessionError> {
+        let start = *self.start.get_or_insert(now);
+        self.now = now.saturating_sub(start);
+        self.transport.update(now)?;
+        while let Some(event) = self.transport.poll() {
+            match event {
+                HostEvent::Connected(conn) => {
+                    let c = Conn {
+                        peer: None,
+                        last_heard: self.now,
+                        ack: Tick::GENESIS,
+                        echo: None,
+                        rtt: None,
+                        closing_at: None,
+                        healing: None,
+                    };
+                    self.conns.insert(conn, c);
+                }
+                HostEvent::Disconnected(conn, reason) => self.connection_lost(conn, &reason),
+                HostEvent::Message(conn, _, bytes) => {
+                    self.stats.bytes_in += bytes.len() as u64;
+                    self.on_message(conn, &bytes);
+                }
+            }
+        }
+        self.expire_connections();
+        self.run_clock();
+        self.send_ticks();
+        self.transport.flush();
+        Ok(())
+    }
+}
