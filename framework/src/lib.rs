@@ -44,7 +44,8 @@ pub mod prelude {
     pub use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
 }
 
-/// The README's code examples, compiled and run as doctests.
-#[cfg(doctest)]
+/// The README's code examples, compiled and run as doctests (they use the renet
+/// transport).
+#[cfg(all(doctest, feature = "renet"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
