@@ -20,6 +20,7 @@ pub mod bevy;
 pub mod crud;
 pub mod model;
 pub mod net;
+mod ratelog;
 pub mod record;
 pub mod testing;
 pub mod timeline;

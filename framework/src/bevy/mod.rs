@@ -3,15 +3,15 @@
 //! tick rate; on clients that clock follows the host's through time sync.
 //!
 //! - Insert a [`TicklineSession`] (local, host or client; over the memory transport
-//!   or over renet with [`host_over_renet`] / [`join_over_renet`], which use
-//!   bevy_renet's plugins) and add [`TicklinePlugin`].
+//!   or over renet with [`host_over_renet`] / [`join_over_renet`], whose
+//!   session owns the transport module's renet adapter) and add [`TicklinePlugin`].
 //! - Write [`Submit`] messages to commit Modifications.
 //! - Read the predicted WorkSpace, sealed tick, status and stats from
 //!   `Res<TicklineSession<W, M>>`, or the non-generic [`TicklineStatus`].
 //! - Session events arrive as [`TicklineEvent`] messages.
 //!
 //! Works headless with `MinimalPlugins`. The plugin's systems run in `PreUpdate`,
-//! in [`TicklineSet`], after bevy_renet has received packets; game systems in
+//! in [`TicklineSet`]; the session receives and sends there; game systems in
 //! `Update` see the state of this frame.
 
 mod bridge;
@@ -20,8 +20,6 @@ mod session;
 use std::marker::PhantomData;
 
 use ::bevy::prelude::*;
-use bevy_renet::netcode::{NetcodeClientPlugin, NetcodeServerPlugin};
-use bevy_renet::{RenetClientPlugin, RenetReceive, RenetSend, RenetServerPlugin};
 
 use crate::model::{Modification, WorkSpace};
 use crate::net::SessionEvent;
@@ -32,12 +30,9 @@ pub use session::{TicklineSession, TicklineState, TicklineStatus};
 /// Where the plugin's systems run.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TicklineSet {
-    /// Bytes from bevy_renet into the session.
-    Receive,
-    /// Submitted commits, then the session's update.
+    /// Submitted commits, then the session's update (which receives and sends
+    /// over the session's transport).
     Drive,
-    /// Bytes from the session out to bevy_renet.
-    Send,
 }
 
 /// Write this message to commit a Modification as the local player.
@@ -63,30 +58,14 @@ impl<W, M> Default for TicklinePlugin<W, M> {
 
 impl<W: WorkSpace, M: Modification<W>> Plugin for TicklinePlugin<W, M> {
     fn build(&self, app: &mut App) {
-        if !app.is_plugin_added::<RenetServerPlugin>() {
-            app.add_plugins((RenetServerPlugin, NetcodeServerPlugin));
-        }
-        if !app.is_plugin_added::<RenetClientPlugin>() {
-            app.add_plugins((RenetClientPlugin, NetcodeClientPlugin));
-        }
         app.add_message::<Submit<M>>()
             .add_message::<TicklineEvent>()
             .init_resource::<TicklineStatus>()
-            .configure_sets(
-                PreUpdate,
-                (TicklineSet::Receive, TicklineSet::Drive)
-                    .chain()
-                    .after(RenetReceive),
-            )
-            .configure_sets(PostUpdate, TicklineSet::Send.before(RenetSend))
-            .add_systems(PreUpdate, bridge::pump_in.in_set(TicklineSet::Receive))
             .add_systems(
                 PreUpdate,
                 session::drive::<W, M>
                     .in_set(TicklineSet::Drive)
                     .run_if(resource_exists::<TicklineSession<W, M>>),
-            )
-            .add_systems(PostUpdate, bridge::pump_out.in_set(TicklineSet::Send));
-        bridge::build(app);
+            );
     }
 }

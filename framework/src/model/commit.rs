@@ -49,6 +49,20 @@ impl<M> Commit<M> {
     pub fn is_system(&self) -> bool {
         !matches!(self.body, Body::Game(_))
     }
+
+    /// The key of the canonical order of commits within one tick: system commits
+    /// first (in the order the host minted them), then game commits by author and
+    /// sequence number. The host seals every tick in this order, so a peer that
+    /// knows a tick's commits early (its own, and those the host relayed) predicts
+    /// exactly the sealed order, whatever order they arrived in.
+    pub fn order_key(&self) -> (bool, CommitId) {
+        (!self.is_system(), self.id)
+    }
+}
+
+/// Sorts one tick's commits into the canonical order ([`Commit::order_key`]).
+pub fn sort_canonical<M>(commits: &mut [Commit<M>]) {
+    commits.sort_by_key(Commit::order_key);
 }
 
 /// One sealed tick: its commits in the host's sealed order. Every commit in it

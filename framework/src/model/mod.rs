@@ -9,7 +9,7 @@ mod ids;
 mod sim;
 mod traits;
 
-pub use commit::{Body, Commit, SealedTick};
+pub use commit::{Body, Commit, SealedTick, sort_canonical};
 pub use ctx::{STEP_STREAM, TickCtx};
 pub use ids::{CommitId, PeerId, Tick};
 pub use sim::{apply_commit, run_tick};

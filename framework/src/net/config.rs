@@ -16,8 +16,12 @@ pub struct HostConfig {
     pub tick_rate: u32,
     /// The session seed.
     pub seed: u64,
-    /// Tick T is sealed when the host's clock reaches T + `seal_delay`.
+    /// Smallest seal delay: tick T is sealed when the host's clock reaches
+    /// T + seal delay. The delay grows with the clients' measured jitter, up to
+    /// `max_seal_delay`.
     pub seal_delay: u64,
+    /// Largest seal delay, in ticks.
+    pub max_seal_delay: u64,
     /// Commits stamped more than this many ticks after the sealed tick are refused.
     pub max_ahead: u64,
     /// The host's own player name; `None` runs a dedicated host.
@@ -45,7 +49,8 @@ impl Default for HostConfig {
             schema_hash: 0,
             tick_rate: 60,
             seed: 0,
-            seal_delay: 2,
+            seal_delay: 1,
+            max_seal_delay: 8,
             max_ahead: 256,
             player: Some("host".into()),
             input_delay: 2,
@@ -78,8 +83,10 @@ pub struct ClientConfig {
     pub max_backoff: Duration,
     /// Stop reconnecting after this long without a connection.
     pub give_up_after: Duration,
-    /// Ticks to run ahead of the host beyond the one-way delay, so commits arrive
-    /// before their tick is sealed.
+    /// Extra ticks of lead for safety. The client runs ahead of the host by what
+    /// its commits need to reach the host before their tick is sealed (one way,
+    /// plus twice the jitter, plus a tick for sending on tick boundaries, less the
+    /// input delay and the host's seal delay), plus this.
     pub lead_margin: f64,
     /// Write the recording here (a later segment after a re-join gets `.N`).
     pub record: Option<PathBuf>,
@@ -102,7 +109,7 @@ impl Default for ClientConfig {
             backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(3),
             give_up_after: Duration::from_secs(60),
-            lead_margin: 1.0,
+            lead_margin: 0.5,
             record: None,
             snapshot_interval: 600,
         }

@@ -94,6 +94,8 @@ pub enum SessionEvent {
 pub struct SessionStats {
     /// Round-trip time to the host (client) or the mean over clients (host).
     pub rtt: Duration,
+    /// Client: the round trip's jitter (mean spread above `rtt`).
+    pub jitter: Duration,
     /// Client: how many ticks the head runs ahead of the host's clock.
     pub ticks_ahead: f64,
     /// Rollbacks so far.
@@ -112,6 +114,14 @@ pub struct SessionStats {
     pub refused: u64,
     /// Desyncs detected.
     pub desyncs: u64,
+    /// Host: datagrams the transport threw away (garbage, forged handshakes).
+    pub garbage: u64,
+    /// Host: connections dropped for not finishing the handshake within 2 s.
+    pub handshake_timeouts: u64,
+    /// Host: handshakes refused (wrong game, version, full).
+    pub rejected_handshakes: u64,
+    /// Host: connections dropped (timed out or kicked).
+    pub dropped_connections: u64,
 }
 
 /// A peer as the host sees it.

@@ -7,7 +7,7 @@ use crate::model::codec::{CodecError, MAX_STATE_BYTES, decode, encode};
 use crate::model::{Commit, CommitId, PeerId, SealedTick, Tick};
 
 /// Bumped on any change to these messages; a `Hello` with another version is rejected.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest message a client may send; a larger one gets it disconnected.
 pub const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
 /// Largest message a host may send (a welcome holds a snapshot).
@@ -18,6 +18,8 @@ pub const FREQUENT_MESSAGE_BUDGET: usize = 1100;
 pub const MAX_NAME_CHARS: usize = 32;
 /// Most commits in one `Update`.
 pub const MAX_COMMITS_PER_UPDATE: usize = 64;
+/// Most sealed ticks one `Frame` may cover (a run of empty ticks counts each).
+pub const MAX_SEALED_RUN: u64 = 4096;
 
 /// What a reconnecting client presents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,28 +45,34 @@ pub struct Hello {
     pub resume: Option<Resume>,
 }
 
+/// A clock sample a client asks the host to echo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockSample {
+    /// The client's clock when it sent this, in microseconds.
+    pub sent_at_us: u64,
+    /// The client's round-trip estimate, in microseconds (host stats).
+    pub rtt_us: u32,
+    /// The client's round-trip jitter, in microseconds (the host's seal delay
+    /// follows the worst client's).
+    pub jitter_us: u32,
+}
+
 /// Client to host.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientMsg<M> {
     /// Opens the handshake (reliable).
     Hello(Hello),
-    /// Sent every tick (unreliable): what the client has, and its unsealed commits.
+    /// At most once per client tick, and only when something is due (unreliable):
+    /// new commits, an acknowledgement, a clock sample or a checksum.
     Update {
         /// The last sealed tick the client holds without gaps.
         ack: Tick,
-        /// The client's clock, in microseconds, echoed back for round-trip time.
-        sent_at_us: u64,
-        /// The client's measured round-trip time, in microseconds (for the host's stats).
-        rtt_us: u32,
+        /// Present when the client wants a clock echo.
+        clock: Option<ClockSample>,
         /// Commits not yet sealed (the oldest first; repeated until sealed).
         commits: Vec<Commit<M>>,
-    },
-    /// The checksum of the client's sealed state at `tick` (unreliable).
-    Checksum {
-        /// The tick.
-        tick: Tick,
-        /// TL64 of the sealed state.
-        value: u64,
+        /// The checksum of the client's sealed state at a tick, when one is due.
+        checksum: Option<(Tick, u64)>,
     },
     /// The client leaves for good (reliable).
     Bye,
@@ -99,8 +107,83 @@ pub struct Welcome<M> {
     pub host_time_us: u64,
     /// Send a checksum every this many sealed ticks.
     pub checksum_interval: u64,
+    /// The host seals tick T when its clock reaches T + `seal_delay`.
+    pub seal_delay: u64,
+    /// Everyone in the sealed state at the catch-up tick, with their names.
+    pub roster: Vec<(PeerId, String)>,
     /// The state to start from.
     pub catch_up: CatchUp<M>,
+}
+
+/// The host's clock, and the echo of a client's clock sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostClock {
+    /// The host's clock, in microseconds since the session started.
+    pub host_time_us: u64,
+    /// The client's latest `sent_at_us` and how long the host held it before
+    /// this message, in microseconds.
+    pub echo: Option<(u64, u64)>,
+    /// The host's current seal delay, in ticks.
+    pub seal_delay: u64,
+}
+
+/// Sealed ticks `from..=through`: those with commits listed, the rest empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedRun<M> {
+    /// The first tick covered.
+    pub from: Tick,
+    /// The last tick covered.
+    pub through: Tick,
+    /// The ticks in the range that have commits, in ascending order.
+    pub ticks: Vec<SealedTick<M>>,
+}
+
+/// A `SealedRun` that does not describe a range of sealed ticks.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// `through` before `from`, or the range is longer than [`MAX_SEALED_RUN`].
+    #[error("a run of sealed ticks from {from} through {through} (at most {MAX_SEALED_RUN})")]
+    Range {
+        /// Its first tick.
+        from: Tick,
+        /// Its last tick.
+        through: Tick,
+    },
+    /// A listed tick outside the range or out of order.
+    #[error("sealed tick {0} is outside its run or out of order")]
+    Tick(Tick),
+}
+
+impl<M> SealedRun<M> {
+    /// Every tick of the run, empty ones included, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError`] when the run is malformed (nothing is returned then).
+    pub fn expand(self) -> Result<Vec<SealedTick<M>>, RunError> {
+        let (from, through) = (self.from, self.through);
+        if through < from || through.since(from) >= MAX_SEALED_RUN {
+            return Err(RunError::Range { from, through });
+        }
+        let mut listed = self.ticks.into_iter().peekable();
+        let mut out = Vec::with_capacity((through.since(from) + 1) as usize);
+        let mut tick = from;
+        loop {
+            match listed.next_if(|st| st.tick == tick) {
+                Some(st) => out.push(st),
+                None => out.push(SealedTick::empty(tick)),
+            }
+            if tick == through {
+                break;
+            }
+            tick = tick.next();
+        }
+        match listed.next() {
+            Some(extra) => Err(RunError::Tick(extra.tick)),
+            None => Ok(out),
+        }
+    }
 }
 
 /// Host to client.
@@ -113,17 +196,17 @@ pub enum HostMsg<M> {
         /// Why, for a person to read.
         reason: String,
     },
-    /// Sent every tick (unreliable): sealed ticks the client has not acknowledged,
-    /// and the clock.
-    Sealed {
-        /// The host's clock, in microseconds since the session started.
-        host_time_us: u64,
-        /// The latest `sent_at_us` received from this client.
-        echo_us: u64,
-        /// How long the host held that echo before this message, in microseconds.
-        held_us: u64,
-        /// Consecutive sealed ticks, the oldest first.
-        ticks: Vec<SealedTick<M>>,
+    /// At most once per host tick, and only when something is due (unreliable):
+    /// other peers' commits as the host accepted them, sealed ticks the client has
+    /// not acknowledged, the clock.
+    Frame {
+        /// The clock and an echo.
+        clock: HostClock,
+        /// Other peers' commits accepted since the last frame, stamped with the
+        /// tick they will be sealed in. Provisional: only the sealed log is the order.
+        relayed: Vec<Commit<M>>,
+        /// Sealed ticks.
+        sealed: SealedRun<M>,
     },
     /// One of the client's commits was refused and will never be sealed.
     Refused {

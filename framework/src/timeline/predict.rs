@@ -11,6 +11,9 @@ use super::error::{ConfigError, TimelineError};
 /// How many sealed ticks beyond the next expected one are buffered (arrival out of
 /// order); more is refused.
 const MAX_BUFFERED_SEALED: u64 = 4096;
+/// Most relayed commits held at once; more are ignored (the sealed log still
+/// brings them).
+const MAX_RELAYED: usize = 16_384;
 
 /// A rollback: the prediction was wrong from `from` on, and the ticks from `from`
 /// to the head were computed again.
@@ -83,6 +86,9 @@ pub struct Timeline<W, M> {
     sealed_checksum: Option<u64>,
     ring: VecDeque<Predicted<W>>,
     pending: BTreeMap<u64, Commit<M>>,
+    /// Other peers' commits the host relayed before sealing them, by tick.
+    relayed: BTreeMap<Tick, Vec<Commit<M>>>,
+    relayed_len: usize,
     outbox: Vec<Commit<M>>,
     next_seq: u64,
     buffered: BTreeMap<Tick, SealedTick<M>>,
@@ -127,6 +133,8 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
             sealed_checksum: None,
             ring: VecDeque::new(),
             pending: BTreeMap::new(),
+            relayed: BTreeMap::new(),
+            relayed_len: 0,
             outbox: Vec::new(),
             next_seq: 0,
             buffered: BTreeMap::new(),
@@ -245,15 +253,79 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         let first_open = self.sealed_tick.next();
         // A pending commit whose stamp is already sealed will be re-stamped by the
         // host to the next open tick: predict it there.
-        let due: Vec<&Commit<M>> = self
+        let mut due: Vec<&Commit<M>> = self
             .pending
             .values()
             .filter(|c| c.tick.max(first_open) == tick)
+            .chain(self.relayed.get(&tick).into_iter().flatten())
             .collect();
+        due.sort_by_key(|c| c.order_key());
         let mut state = self.state().clone();
         run_tick(&mut state, due.iter().copied(), self.seed, tick);
         let applied = due.iter().map(|c| c.id).collect();
         self.ring.push_back(Predicted { state, applied });
+    }
+
+    /// Folds another peer's commit, relayed by the host before sealing, into the
+    /// prediction at its tick. When that tick is already predicted, the prediction
+    /// is recomputed from it (reported as a rollback). Commits of this peer, for a
+    /// sealed tick, already known, or too far ahead are ignored (`None`): the sealed
+    /// log stays the authority and corrects any difference.
+    pub fn receive_relayed(&mut self, commit: Commit<M>) -> Option<Rollback> {
+        let tick = commit.tick;
+        let known = self
+            .relayed
+            .get(&tick)
+            .is_some_and(|cs| cs.iter().any(|c| c.id == commit.id));
+        if commit.id.author == self.me
+            || tick <= self.sealed_tick
+            || tick.since(self.sealed_tick) > MAX_BUFFERED_SEALED
+            || self.relayed_len >= MAX_RELAYED
+            || known
+        {
+            return None;
+        }
+        self.relayed.entry(tick).or_default().push(commit);
+        self.relayed_len += 1;
+        let head = self.head();
+        if tick > head {
+            return None;
+        }
+        // Keep the predicted ticks before `tick`, compute the rest again.
+        self.ring
+            .truncate(tick.since(self.sealed_tick) as usize - 1);
+        while self.head() < head {
+            self.predict_next();
+        }
+        Some(self.count_rollback(tick, head))
+    }
+
+    /// Relayed commits held (not sealed yet).
+    pub fn relayed_len(&self) -> usize {
+        self.relayed_len
+    }
+
+    /// Whether the predicted state at the head includes the commit `id` (own,
+    /// relayed, or in a predicted tick not sealed yet). Sealed commits are not
+    /// tracked here.
+    pub fn predicts(&self, id: CommitId) -> bool {
+        self.ring.iter().any(|p| p.applied.contains(&id))
+    }
+
+    /// Forgets relayed commits for ticks up to `tick` (sealed: the log has them).
+    fn drop_relayed_through(&mut self, tick: Tick) {
+        let later = self.relayed.split_off(&tick.next());
+        let dropped: usize = self.relayed.values().map(Vec::len).sum();
+        self.relayed = later;
+        self.relayed_len -= dropped;
+    }
+
+    fn count_rollback(&mut self, from: Tick, old_head: Tick) -> Rollback {
+        let depth = old_head.since(from) + 1;
+        self.stats.rollbacks += 1;
+        self.stats.resimulated_ticks += depth;
+        self.stats.deepest_rollback = self.stats.deepest_rollback.max(depth);
+        Rollback { from, depth }
     }
 
     /// Takes one sealed tick from the host. Ticks may arrive out of order or more
@@ -320,6 +392,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
             for c in st.commits.iter().filter(|c| c.id.author == self.me) {
                 self.pending.remove(&c.id.seq);
             }
+            self.drop_relayed_through(st.tick);
             self.journal_tick(st);
         }
         let mut rollback = None;
@@ -327,11 +400,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
             while self.head() < old_head {
                 self.predict_next();
             }
-            let depth = old_head.since(from) + 1;
-            self.stats.rollbacks += 1;
-            self.stats.resimulated_ticks += depth;
-            self.stats.deepest_rollback = self.stats.deepest_rollback.max(depth);
-            rollback = Some(Rollback { from, depth });
+            rollback = Some(self.count_rollback(from, old_head));
         }
         SealOutcome {
             newly_sealed,
@@ -399,6 +468,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         self.sealed_checksum = None;
         self.ring.clear();
         self.buffered = self.buffered.split_off(&tick.next());
+        self.drop_relayed_through(tick);
         while self.head() < old_head.max(tick) {
             self.predict_next();
         }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Body, Commit, CommitId, PeerId, SealedTick, Tick};
+use crate::model::{Body, Commit, CommitId, PeerId, SealedTick, Tick, sort_canonical};
 
 use super::config::SequencerConfig;
 use super::error::SequencerError;
@@ -27,7 +27,9 @@ pub enum Accepted {
 /// Seals ticks: the one authoritative order of commits.
 ///
 /// Commits arrive from any author in any order and any number of times. Within a
-/// tick, commits are sealed in the order they were accepted. A commit that arrives
+/// tick, commits are sealed in the canonical order ([`Commit::order_key`]): system
+/// commits first, then by author and sequence number, so that the order does not
+/// depend on network timing and peers can predict it. A commit that arrives
 /// after its tick was sealed is re-stamped to the next open tick, never dropped.
 #[derive(Clone, Debug)]
 pub struct Sequencer<M> {
@@ -148,7 +150,7 @@ impl<M> Sequencer<M> {
             });
         }
         self.sealed = tick;
-        let commits = self.open.remove(&tick).unwrap_or_default();
+        let commits = self.take_open(tick);
         Ok(SealedTick { tick, commits })
     }
 
@@ -160,9 +162,16 @@ impl<M> Sequencer<M> {
             self.sealed = next;
             out.push(SealedTick {
                 tick: next,
-                commits: self.open.remove(&next).unwrap_or_default(),
+                commits: self.take_open(next),
             });
         }
         out
+    }
+
+    /// The commits queued for `tick`, in the canonical order.
+    fn take_open(&mut self, tick: Tick) -> Vec<Commit<M>> {
+        let mut commits = self.open.remove(&tick).unwrap_or_default();
+        sort_canonical(&mut commits);
+        commits
     }
 }

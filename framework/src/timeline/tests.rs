@@ -26,15 +26,25 @@ fn replay(sealed: &[SealedTick<Push>]) -> Tally {
 }
 
 #[test]
-fn sequencer_ignores_duplicates_and_keeps_arrival_order() {
+fn sequencer_ignores_duplicates_and_seals_in_canonical_order() {
     let mut seq = Sequencer::new(SequencerConfig::default(), Tick(0));
     let b = Commit::game(id(2, 0), Tick(1), Push(2));
     let a = Commit::game(id(1, 0), Tick(1), Push(1));
     assert_eq!(seq.accept(b.clone()), Ok(Accepted::Queued(Tick(1))));
     assert_eq!(seq.accept(a.clone()), Ok(Accepted::Queued(Tick(1))));
     assert_eq!(seq.accept(b.clone()), Ok(Accepted::Duplicate));
+    let join = seq
+        .system(Body::Join {
+            peer: PeerId(3),
+            name: "c".into(),
+        })
+        .expect("system body");
     let sealed = seq.seal(Tick(1)).expect("next tick");
-    assert_eq!(sealed.ids().collect::<Vec<_>>(), vec![b.id, a.id]);
+    assert_eq!(
+        sealed.ids().collect::<Vec<_>>(),
+        vec![join, a.id, b.id],
+        "system commits first, then by author, whatever the arrival order"
+    );
     assert_eq!(
         seq.accept(a),
         Ok(Accepted::Duplicate),
@@ -394,4 +404,133 @@ fn restore_replaces_the_sealed_state_and_repredicts() {
         1,
         "the pending commit is predicted again"
     );
+}
+
+/// Peers 1 and 2 commit through one sequencer; peer 1 also gets peer 2's commits
+/// relayed as the host accepts them (or a tick late). Peer 2's commits reach the
+/// host before peer 1's, against the canonical order.
+fn relay_session(relay_late: bool) -> (Tl, Vec<SealedTick<Push>>) {
+    let mut a = timeline(1, TimelineConfig::default());
+    let mut b = timeline(2, TimelineConfig::default());
+    let mut seq = Sequencer::new(SequencerConfig::default(), Tick(0));
+    let mut log = Vec::new();
+    let mut late = Vec::new();
+    for t in 1..=30u64 {
+        if t % 2 == 0 {
+            a.commit(Push(t));
+        }
+        if t % 3 == 0 {
+            b.commit(Push(t));
+        }
+        // Peer 2's commits reach the host first, then peer 1's: the arrival order
+        // differs from the canonical one.
+        let mut relay = Vec::new();
+        for c in b.take_outgoing() {
+            seq.accept(c.clone()).expect("in range");
+            relay.push(c);
+        }
+        for c in a.take_outgoing() {
+            seq.accept(c).expect("in range");
+        }
+        if !relay_late {
+            for c in relay.drain(..) {
+                a.receive_relayed(c);
+            }
+        }
+        a.advance().expect("window");
+        b.advance().expect("window");
+        if relay_late {
+            // Delivered one tick late: after the head reached the commit's tick.
+            for c in std::mem::replace(&mut late, relay) {
+                a.receive_relayed(c);
+            }
+        }
+        if t > 3 {
+            let st = seq.seal(Tick(t - 3)).expect("in order");
+            log.push(st.clone());
+            a.receive_sealed(st.clone()).expect("valid");
+            b.receive_sealed(st).expect("valid");
+        }
+    }
+    (a, log)
+}
+
+#[test]
+fn relayed_commits_ahead_of_the_head_confirm_without_rollback() {
+    let (a, log) = relay_session(false);
+    assert!(log.iter().any(|st| st.commits.len() == 2), "shared ticks");
+    assert_eq!(a.stats().rollbacks, 0, "{:?}", a.stats());
+    assert_eq!(a.sealed_state(), &replay(&log));
+    assert_eq!(
+        a.relayed_len(),
+        2,
+        "only the relays for ticks 29 and 32 (not sealed yet) are held"
+    );
+}
+
+#[test]
+fn a_relayed_commit_for_a_predicted_tick_rolls_back_before_sealing() {
+    let (a, log) = relay_session(true);
+    // Input delay 2 and a relay one tick late: the commit lands on the head's tick,
+    // so each relay rolls back by 1, long before its tick is sealed.
+    assert_eq!(a.stats().deepest_rollback, 1, "{:?}", a.stats());
+    assert_eq!(
+        a.stats().rollbacks,
+        9,
+        "one per relayed commit (the 10th is still in flight), none at sealing"
+    );
+    assert_eq!(a.sealed_state(), &replay(&log));
+}
+
+#[test]
+fn a_relayed_commit_that_is_never_sealed_is_corrected_by_the_log() {
+    let mut a = timeline(1, TimelineConfig::default());
+    for _ in 0..4 {
+        a.advance().expect("window");
+    }
+    let ghost = Commit::game(id(2, 0), Tick(3), Push(5));
+    let rollback = a.receive_relayed(ghost.clone());
+    assert_eq!(
+        rollback,
+        Some(Rollback {
+            from: Tick(3),
+            depth: 2
+        })
+    );
+    assert!(a.predicts(ghost.id));
+    assert_eq!(
+        a.receive_relayed(ghost.clone()),
+        None,
+        "a repeat changes nothing"
+    );
+    let sealed: Vec<_> = (1..=3)
+        .map(|t| SealedTick::<Push>::empty(Tick(t)))
+        .collect();
+    for st in sealed.clone() {
+        a.receive_sealed(st).expect("valid");
+    }
+    assert!(!a.predicts(ghost.id), "the sealed log overrules the relay");
+    assert_eq!(a.sealed_state(), &replay(&sealed));
+    assert_eq!(a.relayed_len(), 0);
+    assert!(a.state().log.is_empty());
+    assert_eq!(
+        a.receive_relayed(ghost),
+        None,
+        "too late once its tick is sealed"
+    );
+}
+
+#[test]
+fn own_relayed_and_far_relayed_commits_are_ignored() {
+    let mut a = timeline(1, TimelineConfig::default());
+    a.advance().expect("window");
+    assert_eq!(
+        a.receive_relayed(Commit::game(id(1, 0), Tick(1), Push(1))),
+        None
+    );
+    assert_eq!(
+        a.receive_relayed(Commit::game(id(2, 0), Tick(100_000), Push(1))),
+        None
+    );
+    assert_eq!(a.relayed_len(), 0);
 }

@@ -13,7 +13,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
 use super::{
-    Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, TransportError,
+    Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, SendError,
+    TransportError,
 };
 
 /// How badly the link behaves.
@@ -219,6 +220,9 @@ impl<T: HostTransport> HostTransport for Conditioned<T> {
                     .push_back(HostEvent::Message(conn, channel, bytes));
             }
         }
+        // Messages leave the conditioned link when their delay is over, not on the
+        // session's next flush: the delay models the network.
+        self.release();
         Ok(())
     }
 
@@ -226,9 +230,10 @@ impl<T: HostTransport> HostTransport for Conditioned<T> {
         self.host_events.pop_front()
     }
 
-    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) {
+    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
         self.shaper
             .schedule(&mut self.outgoing, channel, (Some(conn), channel, bytes));
+        Ok(())
     }
 
     fn disconnect(&mut self, conn: ConnId) {
@@ -236,9 +241,30 @@ impl<T: HostTransport> HostTransport for Conditioned<T> {
     }
 
     fn flush(&mut self) {
-        for (conn, channel, bytes) in self.outgoing.take_due(self.shaper.now) {
-            if let Some(conn) = conn {
-                self.inner.send(conn, channel, bytes);
+        self.release();
+    }
+
+    fn garbage(&self) -> u64 {
+        self.inner.garbage()
+    }
+}
+
+impl<T: HostTransport> Conditioned<T> {
+    /// Hands the messages whose delay is over to the inner transport and sends
+    /// them; a message it cannot queue ends its connection with the reason.
+    fn release(&mut self) {
+        let due = self.outgoing.take_due(self.shaper.now);
+        if due.is_empty() {
+            return;
+        }
+        for (conn, channel, bytes) in due {
+            let Some(conn) = conn else { continue };
+            if let Err(SendError::Full { .. }) = self.inner.send(conn, channel, bytes) {
+                self.inner.disconnect(conn);
+                self.host_events.push_back(HostEvent::Disconnected(
+                    conn,
+                    "a reliable message did not fit its channel".into(),
+                ));
             }
         }
         self.inner.flush();
@@ -262,6 +288,7 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
             self.client_events
                 .push_back(ClientEvent::Message(channel, bytes));
         }
+        self.release_client();
         Ok(())
     }
 
@@ -269,9 +296,10 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
         self.client_events.pop_front()
     }
 
-    fn send(&mut self, channel: Channel, bytes: Vec<u8>) {
+    fn send(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
         self.shaper
             .schedule(&mut self.outgoing, channel, (None, channel, bytes));
+        Ok(())
     }
 
     fn disconnect(&mut self) {
@@ -286,8 +314,24 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
     }
 
     fn flush(&mut self) {
-        for (_, channel, bytes) in self.outgoing.take_due(self.shaper.now) {
-            self.inner.send(channel, bytes);
+        self.release_client();
+    }
+}
+
+impl<T: ClientTransport> Conditioned<T> {
+    /// The client side of [`Conditioned::release`].
+    fn release_client(&mut self) {
+        let due = self.outgoing.take_due(self.shaper.now);
+        if due.is_empty() {
+            return;
+        }
+        for (_, channel, bytes) in due {
+            if let Err(SendError::Full { .. }) = self.inner.send(channel, bytes) {
+                self.inner.disconnect();
+                self.client_events.push_back(ClientEvent::Disconnected(
+                    "a reliable message did not fit its channel".into(),
+                ));
+            }
         }
         self.inner.flush();
     }
@@ -321,7 +365,7 @@ mod tests {
         let ms = Duration::from_millis;
         client.update(ms(0)).expect("memory");
         for i in 0..20u8 {
-            client.send(Channel::Reliable, vec![i]);
+            client.send(Channel::Reliable, vec![i]).expect("queued");
         }
         client.flush();
         host.update(ms(0)).expect("memory");
@@ -347,7 +391,9 @@ mod tests {
             let mut client = Conditioned::new(connector.connect().expect("host alive"), conditions);
             client.update(Duration::ZERO).expect("memory");
             for i in 0..2000u16 {
-                client.send(Channel::Unreliable, i.to_le_bytes().to_vec());
+                client
+                    .send(Channel::Unreliable, i.to_le_bytes().to_vec())
+                    .expect("queued");
             }
             client.update(Duration::from_millis(10)).expect("memory");
             client.flush();
@@ -376,9 +422,9 @@ mod tests {
         );
         client.update(Duration::from_secs(1)).expect("memory");
         client.cut_for(Duration::from_secs(2));
-        client.send(Channel::Reliable, vec![1]);
+        client.send(Channel::Reliable, vec![1]).expect("queued");
         client.update(Duration::from_secs(3)).expect("memory");
-        client.send(Channel::Reliable, vec![2]);
+        client.send(Channel::Reliable, vec![2]).expect("queued");
         client.flush();
         host.update(Duration::from_secs(3)).expect("memory");
         assert_eq!(drain(&mut host), vec![vec![2]]);

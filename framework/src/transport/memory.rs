@@ -6,7 +6,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
 
 use super::{
-    Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, TransportError,
+    Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, SendError,
+    TransportError,
 };
 
 enum Frame {
@@ -128,10 +129,11 @@ impl HostTransport for MemoryHost {
         self.events.pop_front()
     }
 
-    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) {
-        if let Some(link) = self.links.get(&conn) {
-            let _ = link.tx.send(Frame::Data(channel, bytes));
-        }
+    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
+        let link = self.links.get(&conn).ok_or(SendError::NotConnected)?;
+        link.tx
+            .send(Frame::Data(channel, bytes))
+            .map_err(|_| SendError::NotConnected)
     }
 
     fn disconnect(&mut self, conn: ConnId) {
@@ -193,10 +195,11 @@ impl ClientTransport for MemoryClient {
         self.events.pop_front()
     }
 
-    fn send(&mut self, channel: Channel, bytes: Vec<u8>) {
-        if let Some(link) = &self.link {
-            let _ = link.tx.send(Frame::Data(channel, bytes));
-        }
+    fn send(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
+        let link = self.link.as_ref().ok_or(SendError::NotConnected)?;
+        link.tx
+            .send(Frame::Data(channel, bytes))
+            .map_err(|_| SendError::NotConnected)
     }
 
     fn disconnect(&mut self) {

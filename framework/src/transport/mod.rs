@@ -17,6 +17,7 @@ pub use memory::{MemoryClient, MemoryConnector, MemoryHost, memory_hub};
 #[cfg(feature = "renet")]
 pub use renet::{
     RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport, RenetSecurity,
+    RoomCode, RoomCodeError, TransportStats,
 };
 
 /// Identifies one connection on a host transport (a reconnecting client gets a new one).
@@ -68,6 +69,24 @@ pub enum TransportError {
     Protocol(String),
 }
 
+/// A message could not be queued. Sessions end the connection with this reason
+/// rather than lose a reliable message silently.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The connection is gone (or not up yet).
+    #[error("the connection is not open")]
+    NotConnected,
+    /// The channel has no room for the message.
+    #[error("a message of {bytes} bytes does not fit the channel ({available} bytes free)")]
+    Full {
+        /// The message's size.
+        bytes: usize,
+        /// Room left in the channel.
+        available: usize,
+    },
+}
+
 /// The host's end: many connections.
 pub trait HostTransport: Send + Sync {
     /// Moves bytes: receive what arrived, progress timers. Call once per frame.
@@ -78,12 +97,21 @@ pub trait HostTransport: Send + Sync {
     fn update(&mut self, now: Duration) -> Result<(), TransportError>;
     /// The next event, if any.
     fn poll(&mut self) -> Option<HostEvent>;
-    /// Queues a message for a connection (dropped if the connection is gone).
-    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>);
+    /// Queues a message for a connection.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] when the connection is gone or its channel is full.
+    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError>;
     /// Ends a connection.
     fn disconnect(&mut self, conn: ConnId);
-    /// Sends what was queued. Call once per frame, after the session's sends.
+    /// Sends what was queued, coalesced into as few datagrams as fit. Sessions
+    /// call it once per tick, after their sends, not once per frame.
     fn flush(&mut self);
+    /// Datagrams thrown away as garbage so far (not a valid packet from a peer).
+    fn garbage(&self) -> u64 {
+        0
+    }
 }
 
 /// A client's end: one connection at a time, which can be re-established.
@@ -96,8 +124,12 @@ pub trait ClientTransport: Send + Sync {
     fn update(&mut self, now: Duration) -> Result<(), TransportError>;
     /// The next event, if any.
     fn poll(&mut self) -> Option<ClientEvent>;
-    /// Queues a message (dropped when not connected).
-    fn send(&mut self, channel: Channel, bytes: Vec<u8>);
+    /// Queues a message.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] when not connected or the channel is full.
+    fn send(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError>;
     /// Ends the current connection.
     fn disconnect(&mut self);
     /// Starts a new connection (after a drop); [`ClientEvent::Connected`] follows.
@@ -106,7 +138,8 @@ pub trait ClientTransport: Send + Sync {
     ///
     /// [`TransportError::Connect`] if it cannot even be attempted.
     fn reconnect(&mut self, now: Duration) -> Result<(), TransportError>;
-    /// Sends what was queued. Call once per frame, after the session's sends.
+    /// Sends what was queued, coalesced into as few datagrams as fit. Sessions
+    /// call it once per tick, after their sends, not once per frame.
     fn flush(&mut self);
 }
 
@@ -117,14 +150,17 @@ impl<T: HostTransport + ?Sized> HostTransport for Box<T> {
     fn poll(&mut self) -> Option<HostEvent> {
         (**self).poll()
     }
-    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) {
-        (**self).send(conn, channel, bytes);
+    fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
+        (**self).send(conn, channel, bytes)
     }
     fn disconnect(&mut self, conn: ConnId) {
         (**self).disconnect(conn);
     }
     fn flush(&mut self) {
         (**self).flush();
+    }
+    fn garbage(&self) -> u64 {
+        (**self).garbage()
     }
 }
 
@@ -135,8 +171,8 @@ impl<T: ClientTransport + ?Sized> ClientTransport for Box<T> {
     fn poll(&mut self) -> Option<ClientEvent> {
         (**self).poll()
     }
-    fn send(&mut self, channel: Channel, bytes: Vec<u8>) {
-        (**self).send(channel, bytes);
+    fn send(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
+        (**self).send(channel, bytes)
     }
     fn disconnect(&mut self) {
         (**self).disconnect();

@@ -1,8 +1,42 @@
-//! What the host sends: welcome, sealed ticks, refusals, desync notices and heals.
+//! What the host sends, and the client's side of the handshake.
 
-use super::*;
+use crate::model::codec::decode_state;
+use crate::model::{Modification, PeerId, Tick, WorkSpace};
+use crate::timeline::{Timeline, TimelineConfig};
+use crate::transport::{Channel, ClientTransport};
+
+use super::super::clock::{Clock, Timing};
+use super::super::events::SessionEvent;
+use super::super::journal::{Recorder, Roster, segment_path};
+use super::super::protocol::{
+    CatchUp, ClientMsg, Hello, HostClock, HostMsg, PROTOCOL_VERSION, Resume, SealedRun, Welcome,
+};
+use super::outbound::Outbound;
+use super::{ClientSession, Joined, Phase};
 
 impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T> {
+    pub(super) fn send_hello(&mut self) {
+        let resume = self.joined.as_ref().map(|j| Resume {
+            token: j.token,
+            sealed_tick: j.timeline.sealed_tick(),
+        });
+        let hello = Hello {
+            protocol: PROTOCOL_VERSION,
+            game_id: self.config.game_id.clone(),
+            schema_hash: self.config.schema_hash,
+            name: self.config.name.clone(),
+            resume,
+        };
+        if let Err(e) = self
+            .link
+            .send(Channel::Reliable, &ClientMsg::<M>::Hello(hello))
+        {
+            return self.dropped(format!("cannot send the handshake: {e}"));
+        }
+        self.link.flush_if_queued();
+        self.phase = Phase::Handshaking { since: self.now };
+    }
+
     pub(super) fn on_message(&mut self, msg: HostMsg<M>) {
         match msg {
             HostMsg::Welcome(welcome) => self.on_welcome(*welcome),
@@ -11,97 +45,115 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
                 self.events.push(SessionEvent::Rejected {
                     reason: reason.clone(),
                 });
-                self.status = ClientStatus::Stopped(format!("rejected: {reason}"));
-                self.transport.disconnect();
+                self.stop(format!("rejected: {reason}"));
             }
             HostMsg::Kick { reason } => {
                 tracing::warn!("kicked by the host: {reason}");
                 self.events.push(SessionEvent::Kicked {
-                    peer: self.peer,
+                    peer: self.peer(),
                     reason: reason.clone(),
                 });
-                self.status = ClientStatus::Stopped(format!("kicked: {reason}"));
-                self.transport.disconnect();
+                self.stop(format!("kicked: {reason}"));
             }
-            HostMsg::Sealed {
-                host_time_us,
-                echo_us,
-                held_us,
-                ticks,
-            } => {
-                if self.status != ClientStatus::Connected {
-                    return;
-                }
-                if let Some(clock) = self.clock.as_mut() {
-                    clock.sample(host_time_us, echo_us, held_us, self.now);
-                }
-                for st in ticks {
-                    self.receive_sealed(st);
-                }
-            }
+            HostMsg::Frame {
+                clock,
+                relayed,
+                sealed,
+            } => self.on_frame(clock, relayed, sealed),
             HostMsg::Refused { id, reason } => {
-                if let Some(tl) = self.timeline.as_mut() {
-                    tl.withdraw(id);
+                if let Some(j) = self.joined.as_mut() {
+                    j.timeline.withdraw(id);
                 }
                 self.events.push(SessionEvent::Refused { id, reason });
             }
             HostMsg::Desync { tick } => {
                 self.stats.desyncs += 1;
-                if let Some(peer) = self.peer {
+                if let Some(peer) = self.peer() {
                     self.events
                         .push(SessionEvent::DesyncDetected { peer, tick });
                 }
             }
             HostMsg::Heal { tick, state } => match decode_state::<W>(&state) {
                 Ok(state) => {
-                    self.heal = Some((tick, state));
-                    self.try_heal();
+                    if let Some(j) = self.joined.as_mut() {
+                        j.heal = Some((tick, state));
+                        j.try_heal(&mut self.events);
+                    }
                 }
                 Err(e) => tracing::warn!("undecodable healing snapshot: {e}"),
             },
         }
     }
 
-    pub(super) fn on_welcome(&mut self, welcome: Welcome<M>) {
-        let resumed = self.peer == Some(welcome.peer) && self.timeline.is_some();
-        self.peer = Some(welcome.peer);
-        self.token = Some(welcome.resume_token);
-        self.seed = welcome.seed;
-        self.tick_rate = welcome.tick_rate.max(1);
-        self.checksum_interval = welcome.checksum_interval;
-        self.status = ClientStatus::Connected;
-        self.dropped_at = None;
-        self.attempt = 0;
-        match self.clock.as_mut() {
-            Some(clock) if resumed => clock.resync(welcome.host_time_us, self.now),
-            _ => {
-                self.clock = Some(Clock::new(
-                    self.tick_rate,
-                    self.config.lead_margin,
-                    welcome.host_time_us,
-                    self.now,
-                ))
+    fn on_frame(
+        &mut self,
+        clock: HostClock,
+        relayed: Vec<crate::model::Commit<M>>,
+        run: SealedRun<M>,
+    ) {
+        if !matches!(self.phase, Phase::Running { .. }) {
+            return;
+        }
+        let Some(j) = self.joined.as_mut() else {
+            return;
+        };
+        j.clock
+            .host_time(clock.host_time_us, clock.seal_delay, self.now);
+        if let Some((sent_at_us, held_us)) = clock.echo {
+            j.clock.echo(sent_at_us, held_us, self.now);
+        }
+        // Relayed commits first: a sealed tick that agrees with them then costs
+        // nothing.
+        for commit in relayed {
+            if let Some(r) = j.timeline.receive_relayed(commit) {
+                self.events.push(SessionEvent::RolledBack {
+                    from: r.from,
+                    depth: r.depth,
+                });
             }
         }
-        match welcome.catch_up {
+        match run.expand() {
+            Ok(ticks) => j.receive_sealed(ticks, &mut self.events),
+            Err(e) => tracing::warn!("bad sealed ticks from the host: {e}"),
+        }
+    }
+
+    fn on_welcome(&mut self, mut welcome: Welcome<M>) {
+        let resumed = self.peer() == Some(welcome.peer);
+        self.phase = Phase::Running {
+            last_heard: self.now,
+        };
+        self.outage = None;
+        self.link.joined = true;
+        let timing = Timing {
+            tick_rate: welcome.tick_rate.max(1),
+            input_delay: self.config.timeline.input_delay,
+            seal_delay: welcome.seal_delay,
+            margin: self.config.lead_margin,
+        };
+        let catch_up = std::mem::replace(&mut welcome.catch_up, CatchUp::Ticks(Vec::new()));
+        match catch_up {
             CatchUp::Ticks(ticks) if resumed => {
+                let Some(j) = self.joined.as_mut() else {
+                    return;
+                };
                 tracing::info!("resumed as {}", welcome.peer);
+                j.token = welcome.resume_token;
+                j.clock.resync(welcome.host_time_us, self.now);
                 self.events
                     .push(SessionEvent::Reconnected { peer: welcome.peer });
-                for st in ticks {
-                    self.receive_sealed(st);
-                }
+                j.receive_sealed(ticks, &mut self.events);
             }
             CatchUp::Ticks(_) => {
-                tracing::error!("the host sent ticks to a client with nothing to resume")
+                return self.stop("the host sent ticks to a client with nothing to resume".into());
             }
             CatchUp::Snapshot { tick, state } => match decode_state::<W>(&state) {
-                Ok(state) => self.start_timeline(welcome.peer, state, tick, resumed),
-                Err(e) => {
-                    self.status =
-                        ClientStatus::Stopped(format!("the host's snapshot does not decode: {e}"));
-                    return;
+                Ok(state) => {
+                    let clock = Clock::new(timing, welcome.host_time_us, self.now);
+                    let roster = Roster::from_entries(welcome.roster.iter().cloned());
+                    self.start_timeline(&welcome, state, tick, clock, roster);
                 }
+                Err(e) => return self.stop(format!("the host's snapshot does not decode: {e}")),
             },
         }
         self.events
@@ -111,111 +163,101 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         }
     }
 
-    pub(super) fn start_timeline(&mut self, peer: PeerId, state: W, tick: Tick, resumed: bool) {
+    fn start_timeline(
+        &mut self,
+        welcome: &Welcome<M>,
+        state: W,
+        tick: Tick,
+        clock: Clock,
+        roster: Roster,
+    ) {
         let config = TimelineConfig {
             journal: true,
             checksum_interval: if self.config.record.is_some() {
                 1
             } else {
-                self.checksum_interval
+                welcome.checksum_interval
             },
             snapshot_interval: self.config.snapshot_interval,
             ..self.config.timeline.clone()
         };
-        let previous = self.timeline.take();
-        if let Some(path) = &self.config.record {
-            let path = segment_path(path, self.segments);
-            self.segments += 1;
-            let c = &self.config;
-            match Recorder::create(
-                &path,
-                &c.game_id,
-                c.schema_hash,
-                self.tick_rate,
-                self.seed,
-                (tick, &state),
-            ) {
-                Ok(rec) => self.recorder = Some(rec),
-                Err(e) => self.events.push(SessionEvent::RecordingFailed {
+        let previous = self.joined.take();
+        let segments = previous.as_ref().map_or(0, |p| p.segments);
+        let recorder = self.open_recording(segments, welcome, (tick, &state));
+        let mut timeline =
+            match Timeline::from_sealed(welcome.peer, state, tick, welcome.seed, config) {
+                Ok(tl) => tl,
+                Err(e) => return self.stop(e.to_string()),
+            };
+        if let Some(old) = previous {
+            timeline.resume_seq_from(old.timeline.next_seq());
+            if old.timeline.pending().next().is_some() {
+                tracing::warn!("re-joined from a snapshot: unsealed commits are dropped");
+            }
+        }
+        self.joined = Some(Joined {
+            peer: welcome.peer,
+            token: welcome.resume_token,
+            tick_rate: welcome.tick_rate.max(1),
+            checksum_interval: welcome.checksum_interval,
+            timeline,
+            clock,
+            roster,
+            recorder,
+            segments: segments + u32::from(self.config.record.is_some()),
+            heal: None,
+            outbound: Outbound::default(),
+        });
+    }
+
+    fn open_recording(
+        &mut self,
+        segment: u32,
+        welcome: &Welcome<M>,
+        start: (Tick, &W),
+    ) -> Option<Recorder> {
+        let path = segment_path(self.config.record.as_ref()?, segment);
+        let c = &self.config;
+        match Recorder::create(
+            &path,
+            &c.game_id,
+            c.schema_hash,
+            welcome.tick_rate,
+            welcome.seed,
+            start,
+        ) {
+            Ok(rec) => Some(rec),
+            Err(e) => {
+                self.events.push(SessionEvent::RecordingFailed {
                     reason: e.to_string(),
-                }),
+                });
+                None
             }
-        }
-        match Timeline::from_sealed(peer, state, tick, self.seed, config) {
-            Ok(mut tl) => {
-                if let Some(old) = previous {
-                    tl.resume_seq_from(old.next_seq());
-                    if resumed && old.pending().next().is_some() {
-                        tracing::warn!("re-joined from a snapshot: unsealed commits are dropped");
-                    }
-                }
-                self.timeline = Some(tl);
-            }
-            Err(e) => self.status = ClientStatus::Stopped(e.to_string()),
         }
     }
 
-    pub(super) fn receive_sealed(&mut self, st: crate::model::SealedTick<M>) {
-        let Some(tl) = self.timeline.as_mut() else {
+    /// While running: move the head, send what is due on this tick, flush.
+    pub(super) fn run_ticks(&mut self) {
+        let Some(j) = self.joined.as_mut() else {
             return;
         };
-        match tl.receive_sealed(st) {
-            Ok(outcome) => {
-                if let Some(r) = outcome.rollback {
-                    self.events.push(SessionEvent::RolledBack {
-                        from: r.from,
-                        depth: r.depth,
-                    });
-                }
-            }
-            Err(e) => tracing::warn!("bad sealed tick from the host: {e}"),
+        j.advance_head(self.now);
+        let tick = (self.now.as_micros() * u128::from(j.tick_rate) / 1_000_000) as u64;
+        let update = j.outbound.due(self.now, tick, &mut j.timeline, &j.clock);
+        if let Some(update) = update
+            && let Err(e) = self.link.send(Channel::Unreliable, &update)
+        {
+            tracing::warn!("cannot send an update: {e}");
         }
-        let journal = tl.drain_journal();
-        for entry in journal {
-            self.roster.observe(&entry, &mut self.events);
-            record_entry(&mut self.recorder, &entry, &mut self.events);
-            if let Some(sum) = entry.checksum
-                && self.checksum_interval > 0
-                && entry.tick.0.is_multiple_of(self.checksum_interval)
-            {
-                self.send(
-                    Channel::Unreliable,
-                    &ClientMsg::Checksum {
-                        tick: entry.tick,
-                        value: sum,
-                    },
-                );
-            }
-        }
-        self.try_heal();
+        self.link.flush_if_queued();
     }
+}
 
-    /// Applies a healing snapshot once our sealed tick reaches it.
-    pub(super) fn try_heal(&mut self) {
-        let Some(tl) = self.timeline.as_mut() else {
-            return;
-        };
-        let Some((tick, _)) = &self.heal else { return };
-        let tick = *tick;
-        if tl.sealed_tick() < tick {
-            return;
+impl Roster {
+    /// A roster as the host announced it.
+    pub(in crate::net) fn from_entries(entries: impl Iterator<Item = (PeerId, String)>) -> Self {
+        Roster {
+            names: entries.collect(),
         }
-        let Some((_, state)) = self.heal.take() else {
-            return;
-        };
-        if tl.sealed_tick() > tick {
-            tracing::warn!(
-                "healing snapshot for tick {tick} arrived too late; waiting for the next"
-            );
-            return;
-        }
-        tl.restore(state, tick);
-        let peer = self.peer.unwrap_or_default();
-        let note = RecordedEvent::Note(format!(
-            "state replaced by the host's snapshot at tick {tick}"
-        ));
-        record_event(&mut self.recorder, tick, &note, &mut self.events);
-        tracing::info!("healed at tick {tick}");
-        self.events.push(SessionEvent::DesyncHealed { peer, tick });
     }
 }

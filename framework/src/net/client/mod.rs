@@ -1,28 +1,30 @@
-//! A client: handshake, catch up, run slightly ahead of the host, send commits,
-//! apply sealed ticks with rollback, report checksums, reconnect after drops.
-//! `inbound` handles what the host sends.
+//! A client: an explicit state machine ([`Phase`]) around what exists once the
+//! host welcomed it ([`Joined`]: timeline, clock, recording), which survives a
+//! dropped connection so that the game keeps predicting while it reconnects.
+//!
+//! `inbound` handles what the host sends, `outbound` decides what to send and
+//! when (at most one message per tick, nothing when nothing is due), `link` owns
+//! the transport and says `Bye` however the client stops.
 
 mod inbound;
+mod joined;
+mod link;
+mod outbound;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::model::codec::decode_state;
 use crate::model::{CommitId, Modification, PeerId, Tick, WorkSpace};
-use crate::record::RecordedEvent;
-use crate::timeline::{Timeline, TimelineConfig};
-use crate::transport::{Channel, ClientEvent, ClientTransport};
+use crate::timeline::Timeline;
+use crate::transport::{ClientEvent, ClientTransport};
 
-use super::clock::Clock;
 use super::config::ClientConfig;
 use super::events::{SessionError, SessionEvent, SessionStats};
-use super::journal::{Recorder, Roster, record_entry, record_event, segment_path};
-use super::protocol::{
-    CatchUp, ClientMsg, FREQUENT_MESSAGE_BUDGET, Hello, HostMsg, MAX_COMMITS_PER_UPDATE,
-    PROTOCOL_VERSION, Resume, Welcome, decode_host, encode_msg,
-};
+use super::protocol::decode_host;
+use joined::Joined;
+use link::Link;
 
-/// Where a client is.
+/// Where a client is (a summary of its [`Phase`] for games and overlays).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientStatus {
     /// Waiting for the transport to connect.
@@ -37,37 +39,51 @@ pub enum ClientStatus {
     Stopped(String),
 }
 
+/// The connection's state; each variant holds the timers that exist in it.
+#[derive(Clone, Debug)]
+enum Phase {
+    /// The transport is connecting; `since` bounds the wait.
+    Connecting { since: Duration },
+    /// `Hello` sent at `since`.
+    Handshaking { since: Duration },
+    /// Welcomed: playing, the host last heard at `last_heard`.
+    Running { last_heard: Duration },
+    /// Dropped at `dropped_at`; the next attempt is due at `next_attempt`.
+    Reconnecting {
+        dropped_at: Duration,
+        next_attempt: Duration,
+        attempt: u32,
+    },
+    /// Stopped for good.
+    Stopped(String),
+}
+
 /// A client of a session. Drive it with [`ClientSession::update`].
-pub struct ClientSession<W, M, T> {
+pub struct ClientSession<W, M, T: ClientTransport> {
     config: ClientConfig,
-    transport: T,
-    status: ClientStatus,
-    peer: Option<PeerId>,
-    token: Option<u64>,
-    seed: u64,
-    tick_rate: u32,
-    checksum_interval: u64,
-    timeline: Option<Timeline<W, M>>,
-    clock: Option<Clock>,
+    link: Link<T>,
+    phase: Phase,
+    /// When the current outage began (kept across reconnect attempts).
+    outage: Option<(Duration, u32)>,
+    joined: Option<Joined<W, M>>,
+    /// Commits made before the first welcome.
     early: Vec<M>,
-    heal: Option<(Tick, W)>,
-    roster: Roster,
-    recorder: Option<Recorder>,
-    segments: u32,
     events: Vec<SessionEvent>,
     stats: SessionStats,
     start: Option<Duration>,
     now: Duration,
-    last_heard: Duration,
-    last_sent_tick: Option<u64>,
-    dropped_at: Option<Duration>,
-    next_attempt: Duration,
-    attempt: u32,
 }
 
-impl<W, M, T> std::fmt::Debug for ClientSession<W, M, T> {
+impl<W, M, T: ClientTransport> std::fmt::Debug for ClientSession<W, M, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ClientSession({:?}, {:?})", self.peer, self.status)
+        write!(f, "ClientSession({:?}, {:?})", self.peer(), self.phase)
+    }
+}
+
+impl<W, M, T: ClientTransport> ClientSession<W, M, T> {
+    /// Our peer id, once welcomed.
+    pub fn peer(&self) -> Option<PeerId> {
+        self.joined.as_ref().map(|j| j.peer)
     }
 }
 
@@ -81,87 +97,80 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         config.timeline.validate()?;
         Ok(ClientSession {
             config,
-            transport,
-            status: ClientStatus::Connecting,
-            peer: None,
-            token: None,
-            seed: 0,
-            tick_rate: 1,
-            checksum_interval: 0,
-            timeline: None,
-            clock: None,
+            link: Link::new(transport),
+            phase: Phase::Connecting {
+                since: Duration::ZERO,
+            },
+            outage: None,
+            joined: None,
             early: Vec::new(),
-            heal: None,
-            roster: Roster::default(),
-            recorder: None,
-            segments: 0,
             events: Vec::new(),
             stats: SessionStats::default(),
             start: None,
             now: Duration::ZERO,
-            last_heard: Duration::ZERO,
-            last_sent_tick: None,
-            dropped_at: None,
-            next_attempt: Duration::ZERO,
-            attempt: 0,
         })
     }
 
     /// Where the client is.
-    pub fn status(&self) -> &ClientStatus {
-        &self.status
-    }
-
-    /// Our peer id, once welcomed.
-    pub fn peer(&self) -> Option<PeerId> {
-        self.peer
+    pub fn status(&self) -> ClientStatus {
+        match &self.phase {
+            Phase::Connecting { .. } => ClientStatus::Connecting,
+            Phase::Handshaking { .. } => ClientStatus::Handshaking,
+            Phase::Running { .. } => ClientStatus::Connected,
+            Phase::Reconnecting { .. } => ClientStatus::Reconnecting,
+            Phase::Stopped(reason) => ClientStatus::Stopped(reason.clone()),
+        }
     }
 
     /// The timeline, once welcomed.
     pub fn timeline(&self) -> Option<&Timeline<W, M>> {
-        self.timeline.as_ref()
+        self.joined.as_ref().map(|j| &j.timeline)
     }
 
     /// The predicted state, once welcomed.
     pub fn state(&self) -> Option<&W> {
-        self.timeline.as_ref().map(Timeline::state)
+        self.timeline().map(Timeline::state)
     }
 
     /// The last sealed tick (genesis before the welcome).
     pub fn sealed_tick(&self) -> Tick {
-        self.timeline
-            .as_ref()
-            .map_or(Tick::GENESIS, Timeline::sealed_tick)
+        self.timeline().map_or(Tick::GENESIS, Timeline::sealed_tick)
     }
 
     /// Checksum of the sealed state, once welcomed.
     pub fn sealed_checksum(&mut self) -> Option<u64> {
-        self.timeline.as_mut().map(Timeline::sealed_checksum)
+        self.joined.as_mut().map(|j| j.timeline.sealed_checksum())
     }
 
-    /// Names of the peers in the sealed state.
+    /// Everyone in the sealed state (the host and earlier players included), by
+    /// peer id, with their names. Empty before the welcome.
     pub fn roster(&self) -> &BTreeMap<PeerId, String> {
-        &self.roster.names
+        static EMPTY: BTreeMap<PeerId, String> = BTreeMap::new();
+        self.joined.as_ref().map_or(&EMPTY, |j| &j.roster.names)
     }
 
-    /// The tick rate the host announced.
+    /// The tick rate the host announced (1 before the welcome).
     pub fn tick_rate(&self) -> u32 {
-        self.tick_rate
+        self.joined.as_ref().map_or(1, |j| j.tick_rate)
     }
 
     /// Counters.
     pub fn stats(&self) -> SessionStats {
-        let t = self
-            .timeline
-            .as_ref()
-            .map(Timeline::stats)
-            .unwrap_or_default();
+        let Some(j) = &self.joined else {
+            return SessionStats {
+                bytes_out: self.link.bytes_out,
+                ..self.stats
+            };
+        };
+        let t = j.timeline.stats();
         SessionStats {
-            rtt: self.clock.as_ref().map_or(Duration::ZERO, Clock::rtt),
-            ticks_ahead: self.clock.as_ref().map_or(0.0, |c| c.ahead(self.now)),
+            rtt: j.clock.rtt(),
+            jitter: j.clock.jitter(),
+            ticks_ahead: j.clock.ahead(self.now),
             rollbacks: t.rollbacks,
             deepest_rollback: t.deepest_rollback,
             resimulated_ticks: t.resimulated_ticks,
+            bytes_out: self.link.bytes_out,
             ..self.stats
         }
     }
@@ -173,15 +182,15 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
 
     /// The transport, mutably (e.g. to cut a conditioned link in a test).
     pub fn transport_mut(&mut self) -> &mut T {
-        &mut self.transport
+        &mut self.link.transport
     }
 
     /// Makes a commit. Before the welcome it is held and made once welcomed (then
     /// `None` is returned); while disconnected it is kept and sent after
     /// reconnecting.
     pub fn commit(&mut self, modification: M) -> Option<CommitId> {
-        match self.timeline.as_mut() {
-            Some(tl) => Some(tl.commit(modification)),
+        match self.joined.as_mut() {
+            Some(j) => Some(j.timeline.commit(modification)),
             None => {
                 self.early.push(modification);
                 None
@@ -189,15 +198,15 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         }
     }
 
-    /// Leaves the session for good.
+    /// Leaves the session for good: says `Bye` at once, so the host seals our
+    /// `Leave` on its next tick. Dropping the session does the same.
     pub fn leave(&mut self) {
-        self.send(Channel::Reliable, &ClientMsg::Bye);
-        self.transport.flush();
-        self.transport.disconnect();
-        self.status = ClientStatus::Stopped("left the session".into());
+        self.link.bye();
+        self.phase = Phase::Stopped("left the session".into());
     }
 
-    /// Runs the client up to `now`. Call every frame.
+    /// Runs the client up to `now`. Call every frame; it sends at most one
+    /// message per tick, and only when something is due.
     ///
     /// # Errors
     ///
@@ -205,115 +214,109 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     pub fn update(&mut self, now: Duration) -> Result<(), SessionError> {
         let start = *self.start.get_or_insert(now);
         self.now = now.saturating_sub(start);
-        if matches!(self.status, ClientStatus::Stopped(_)) {
+        if matches!(self.phase, Phase::Stopped(_)) {
             return Ok(());
         }
-        self.transport.update(now)?;
-        while let Some(event) = self.transport.poll() {
-            match event {
-                ClientEvent::Connected => self.send_hello(),
-                ClientEvent::Disconnected(reason) => self.dropped(reason),
-                ClientEvent::Message(_, bytes) => {
-                    self.stats.bytes_in += bytes.len() as u64;
-                    self.last_heard = self.now;
-                    match decode_host::<M>(&bytes) {
-                        Ok(msg) => self.on_message(msg),
-                        Err(e) => {
-                            tracing::warn!("undecodable message from the host: {e}");
-                            self.transport.disconnect();
-                            self.dropped(format!("the host sent an undecodable message: {e}"));
-                        }
-                    }
-                }
-            }
-            if matches!(self.status, ClientStatus::Stopped(_)) {
+        self.link.transport.update(now)?;
+        while let Some(event) = self.link.transport.poll() {
+            self.on_transport_event(event);
+            if matches!(self.phase, Phase::Stopped(_)) {
                 return Ok(());
             }
         }
-        match self.status {
-            ClientStatus::Connected => {
-                if self.now.saturating_sub(self.last_heard) > self.config.timeout {
-                    self.transport.disconnect();
-                    self.dropped("the host stopped answering".into());
-                } else {
-                    self.run_clock();
+        self.run_phase(now)
+    }
+
+    fn on_transport_event(&mut self, event: ClientEvent) {
+        match event {
+            ClientEvent::Connected => self.send_hello(),
+            ClientEvent::Disconnected(reason) => self.dropped(reason),
+            ClientEvent::Message(_, bytes) => {
+                self.stats.bytes_in += bytes.len() as u64;
+                if let Phase::Running { last_heard } = &mut self.phase {
+                    *last_heard = self.now;
+                }
+                match decode_host::<M>(&bytes) {
+                    Ok(msg) => self.on_message(msg),
+                    Err(e) => {
+                        tracing::warn!("undecodable message from the host: {e}");
+                        self.link.transport.disconnect();
+                        self.dropped(format!("the host sent an undecodable message: {e}"));
+                    }
                 }
             }
-            ClientStatus::Connecting | ClientStatus::Handshaking => {
-                if self.now.saturating_sub(self.last_heard)
-                    > self.config.timeout.max(Duration::from_secs(3))
-                {
+        }
+    }
+
+    fn run_phase(&mut self, now: Duration) -> Result<(), SessionError> {
+        let handshake_limit = self.config.timeout.max(Duration::from_secs(3));
+        match self.phase.clone() {
+            Phase::Running { last_heard } => {
+                if self.now.saturating_sub(last_heard) > self.config.timeout {
+                    self.link.transport.disconnect();
+                    self.dropped("the host stopped answering".into());
+                    self.keep_predicting();
+                } else {
+                    self.run_ticks();
+                }
+            }
+            Phase::Connecting { since } | Phase::Handshaking { since } => {
+                if self.now.saturating_sub(since) > handshake_limit {
                     self.dropped("no answer from the host".into());
                 }
                 self.keep_predicting();
+                self.link.transport.flush();
             }
-            ClientStatus::Reconnecting => {
+            Phase::Reconnecting { next_attempt, .. } => {
                 self.keep_predicting();
-                self.try_reconnect(now)?;
+                if self.now >= next_attempt {
+                    self.try_reconnect(now)?;
+                }
             }
-            ClientStatus::Stopped(_) => {}
+            Phase::Stopped(_) => {}
         }
-        self.transport.flush();
         Ok(())
     }
 
-    fn send(&mut self, channel: Channel, msg: &ClientMsg<M>) {
-        match encode_msg(msg) {
-            Ok(bytes) => {
-                self.stats.bytes_out += bytes.len() as u64;
-                self.transport.send(channel, bytes);
-            }
-            Err(e) => tracing::error!("cannot encode a client message: {e}"),
+    /// While not connected the head still moves, up to the prediction window.
+    fn keep_predicting(&mut self) {
+        if let Some(j) = self.joined.as_mut() {
+            j.advance_head(self.now);
         }
-    }
-
-    fn send_hello(&mut self) {
-        let resume = match (self.token, &self.timeline) {
-            (Some(token), Some(tl)) => Some(Resume {
-                token,
-                sealed_tick: tl.sealed_tick(),
-            }),
-            _ => None,
-        };
-        let hello = Hello {
-            protocol: PROTOCOL_VERSION,
-            game_id: self.config.game_id.clone(),
-            schema_hash: self.config.schema_hash,
-            name: self.config.name.clone(),
-            resume,
-        };
-        self.send(Channel::Reliable, &ClientMsg::Hello(hello));
-        self.status = ClientStatus::Handshaking;
-        self.last_heard = self.now;
     }
 
     /// The connection dropped: reconnect with backoff (unless stopped).
     fn dropped(&mut self, reason: String) {
-        if matches!(self.status, ClientStatus::Stopped(_)) {
+        if matches!(self.phase, Phase::Stopped(_)) {
             return;
         }
-        if matches!(self.status, ClientStatus::Connected) {
+        if matches!(self.phase, Phase::Running { .. }) {
             tracing::info!("disconnected: {reason}");
             self.events.push(SessionEvent::Disconnected { reason });
         }
-        self.dropped_at.get_or_insert(self.now);
-        self.status = ClientStatus::Reconnecting;
+        let (dropped_at, attempt) = *self.outage.get_or_insert((self.now, 0));
         let backoff = self
             .config
             .backoff
-            .saturating_mul(1 << self.attempt.min(16))
+            .saturating_mul(1 << attempt.min(16))
             .min(self.config.max_backoff);
-        self.next_attempt = self.now + backoff;
+        self.phase = Phase::Reconnecting {
+            dropped_at,
+            next_attempt: self.now + backoff,
+            attempt,
+        };
     }
 
     fn try_reconnect(&mut self, now: Duration) -> Result<(), SessionError> {
-        if self.now < self.next_attempt {
+        let Phase::Reconnecting {
+            dropped_at,
+            attempt,
+            ..
+        } = self.phase
+        else {
             return Ok(());
-        }
-        if self
-            .dropped_at
-            .is_some_and(|t| self.now.saturating_sub(t) > self.config.give_up_after)
-        {
+        };
+        if self.now.saturating_sub(dropped_at) > self.config.give_up_after {
             let reason = format!(
                 "could not reach the host for {:?}",
                 self.config.give_up_after
@@ -321,66 +324,22 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             self.events.push(SessionEvent::Disconnected {
                 reason: reason.clone(),
             });
-            self.status = ClientStatus::Stopped(reason);
+            self.phase = Phase::Stopped(reason);
             return Ok(());
         }
-        self.attempt += 1;
-        self.status = ClientStatus::Connecting;
-        self.last_heard = self.now;
-        if let Err(e) = self.transport.reconnect(now) {
-            tracing::info!("reconnect attempt {} failed: {e}", self.attempt);
+        self.outage = Some((dropped_at, attempt + 1));
+        self.phase = Phase::Connecting { since: self.now };
+        if let Err(e) = self.link.transport.reconnect(now) {
+            tracing::info!("reconnect attempt {} failed: {e}", attempt + 1);
             self.dropped(e.to_string());
         }
         Ok(())
     }
 
-    /// While not connected the head still moves, up to the prediction window.
-    fn keep_predicting(&mut self) {
-        let (Some(clock), Some(tl)) = (self.clock.as_mut(), self.timeline.as_mut()) else {
-            return;
-        };
-        let target = clock.advance(self.now);
-        while tl.head().0 < target && tl.advance().is_ok() {}
-    }
-
-    fn run_clock(&mut self) {
-        self.keep_predicting();
-        let Some(tl) = self.timeline.as_ref() else {
-            return;
-        };
-        // One update per tick period of our own clock (also a heartbeat while stalled).
-        let period = (self.now.as_micros() * u128::from(self.tick_rate) / 1_000_000) as u64;
-        if self.last_sent_tick == Some(period) {
-            return;
-        }
-        self.last_sent_tick = Some(period);
-        let ack = tl.sealed_tick();
-        let mut budget = FREQUENT_MESSAGE_BUDGET.saturating_sub(48);
-        let commits: Vec<_> = tl
-            .pending()
-            .take(MAX_COMMITS_PER_UPDATE)
-            .take_while(|c| {
-                let size = encode_msg(c).map_or(usize::MAX, |b| b.len());
-                let fits = size <= budget;
-                budget = budget.saturating_sub(size);
-                fits
-            })
-            .cloned()
-            .collect();
-        let rtt_us = self
-            .clock
-            .as_ref()
-            .map_or(0, |c| c.rtt().as_micros().min(u128::from(u32::MAX)) as u32);
-        let sent_at_us = self.now.as_micros() as u64;
-        let _ = self.timeline.as_mut().map(Timeline::take_outgoing);
-        self.send(
-            Channel::Unreliable,
-            &ClientMsg::Update {
-                ack,
-                sent_at_us,
-                rtt_us,
-                commits,
-            },
-        );
+    /// Stops for good with `reason`, closing the connection.
+    fn stop(&mut self, reason: String) {
+        self.link.joined = false;
+        self.link.transport.disconnect();
+        self.phase = Phase::Stopped(reason);
     }
 }

@@ -29,13 +29,16 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 Some(p),
                 ClientMsg::Update {
                     ack,
-                    sent_at_us,
-                    rtt_us,
+                    clock,
                     commits,
+                    checksum,
                 },
-            ) => self.on_update(conn, p, (ack, sent_at_us, rtt_us), commits),
-            (Some(p), ClientMsg::Checksum { tick, value }) => {
-                self.on_checksum(conn, p, tick, value)
+            ) => {
+                self.on_update(conn, ack, clock);
+                self.on_commits(conn, p, commits);
+                if let Some((tick, value)) = checksum {
+                    self.on_checksum(conn, p, tick, value);
+                }
             }
             (Some(p), ClientMsg::Bye) => {
                 tracing::info!("{p} left");
@@ -47,33 +50,36 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
     }
 
-    pub(super) fn on_update(
-        &mut self,
-        conn: ConnId,
-        peer: PeerId,
-        clock: (Tick, u64, u32),
-        commits: Vec<crate::model::Commit<M>>,
-    ) {
-        let (ack, sent_at_us, rtt_us) = clock;
+    /// The acknowledgement and clock sample of an update.
+    fn on_update(&mut self, conn: ConnId, ack: Tick, clock: Option<ClockSample>) {
+        let sealed = self.sequencer.sealed_tick();
+        let now = self.now;
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        c.ack = c.ack.max(ack.min(sealed));
+        c.sent_through = c.sent_through.max(c.ack);
+        // Keep the newest clock sample (unreliable updates may arrive out of order).
+        if let Some(sample) = clock
+            && c.echo.is_none_or(|(sent, _)| sample.sent_at_us > sent)
+        {
+            c.echo = Some((sample.sent_at_us, now));
+            c.echoed = false;
+            if sample.rtt_us > 0 {
+                c.rtt = Some(Duration::from_micros(u64::from(sample.rtt_us)));
+            }
+            c.jitter = Duration::from_micros(u64::from(sample.jitter_us));
+        }
+    }
+
+    /// A client's commits, authored by whoever holds the connection.
+    fn on_commits(&mut self, conn: ConnId, peer: PeerId, commits: Vec<Commit<M>>) {
         if commits.len() > MAX_COMMITS_PER_UPDATE {
+            let n = commits.len();
             return self.kick(
                 conn,
-                format!(
-                    "{} commits in one update (at most {MAX_COMMITS_PER_UPDATE})",
-                    commits.len()
-                ),
+                format!("{n} commits in one update (at most {MAX_COMMITS_PER_UPDATE})"),
             );
-        }
-        let sealed = self.sequencer.sealed_tick();
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.ack = c.ack.max(ack.min(sealed));
-            // Keep the newest clock sample (unreliable updates may arrive out of order).
-            if c.echo.is_none_or(|(sent, _)| sent_at_us > sent) {
-                c.echo = Some((sent_at_us, self.now));
-                if rtt_us > 0 {
-                    c.rtt = Some(Duration::from_micros(u64::from(rtt_us)));
-                }
-            }
         }
         for mut commit in commits {
             if commit.is_system() {
@@ -82,9 +88,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             // The author is whoever holds this connection: no impersonation.
             commit.id.author = peer;
             let id = commit.id;
-            match self.sequencer.accept(commit) {
-                Ok(Accepted::Restamped { .. }) => self.stats.restamped += 1,
-                Ok(_) => {}
+            match self.admit(Some(conn), commit) {
+                Ok(()) => {}
                 Err(SequencerError::TooFarAhead { tick, limit, .. }) => {
                     self.stats.refused += 1;
                     let reason = format!("stamped for tick {tick}, beyond {limit}");
@@ -94,6 +99,37 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 Err(e) => return self.kick(conn, e.to_string()),
             }
         }
+    }
+
+    /// Accepts a commit into the sealed order and, if it is new, relays it at once
+    /// (with the tick it will be sealed in) to every client but the one it came
+    /// from, and folds it into the host's own prediction.
+    pub(super) fn admit(
+        &mut self,
+        from: Option<ConnId>,
+        commit: Commit<M>,
+    ) -> Result<(), SequencerError> {
+        let mut relayed = commit.clone();
+        match self.sequencer.accept(commit)? {
+            Accepted::Duplicate => return Ok(()),
+            Accepted::Queued(tick) => relayed.tick = tick,
+            Accepted::Restamped { to, .. } => {
+                self.stats.restamped += 1;
+                relayed.tick = to;
+            }
+        }
+        for (&id, c) in &mut self.conns {
+            if Some(id) != from && c.live() {
+                c.relay.push(relayed.clone());
+            }
+        }
+        if let Some(r) = self.timeline.receive_relayed(relayed) {
+            self.events.push(SessionEvent::RolledBack {
+                from: r.from,
+                depth: r.depth,
+            });
+        }
+        Ok(())
     }
 
     pub(super) fn on_checksum(&mut self, conn: ConnId, peer: PeerId, tick: Tick, value: u64) {
@@ -240,6 +276,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.peer = Some(peer);
             c.ack = sealed;
+            c.sent_through = sealed;
         }
         let welcome = Welcome {
             peer,
@@ -248,6 +285,13 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             seed: self.config.seed,
             host_time_us: self.now.as_micros() as u64,
             checksum_interval: self.config.checksum_interval,
+            seal_delay: self.seal_delay,
+            roster: self
+                .roster
+                .names
+                .iter()
+                .map(|(&p, n)| (p, n.clone()))
+                .collect(),
             catch_up,
         };
         self.send(

@@ -24,9 +24,32 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .map(|(&id, _)| id)
             .collect();
         for conn in silent {
-            tracing::info!("connection {conn} timed out");
+            self.stats.dropped_connections += 1;
+            self.log
+                .info("timeout", now, &format!("connection {conn} timed out"));
             self.transport.disconnect(conn);
             self.connection_lost(conn, "timed out");
+        }
+        // A connection that holds a slot without finishing the handshake goes.
+        let idle: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                c.peer.is_none()
+                    && c.closing_at.is_none()
+                    && now.saturating_sub(c.opened_at) > HANDSHAKE_LIMIT
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for conn in idle {
+            self.stats.handshake_timeouts += 1;
+            self.log.info(
+                "handshake",
+                now,
+                &format!("dropped connection {conn}: no handshake within {HANDSHAKE_LIMIT:?}"),
+            );
+            self.transport.disconnect(conn);
+            self.connection_lost(conn, "no handshake");
         }
         let expired: Vec<PeerId> = self
             .peers
@@ -81,7 +104,12 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
         c.closing_at = Some(self.now + LINGER);
         let peer = c.peer;
-        tracing::warn!("kicking connection {conn} ({peer:?}): {reason}");
+        self.stats.dropped_connections += 1;
+        self.log.warn(
+            "kick",
+            self.now,
+            &format!("kicking connection {conn} ({peer:?}): {reason}"),
+        );
         self.send(
             conn,
             Channel::Reliable,
@@ -96,7 +124,12 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.closing_at = Some(self.now + LINGER);
         }
-        tracing::info!("rejecting connection {conn}: {reason}");
+        self.stats.rejected_handshakes += 1;
+        self.log.info(
+            "reject",
+            self.now,
+            &format!("rejecting connection {conn}: {reason}"),
+        );
         self.send(conn, Channel::Reliable, &HostMsg::Reject { reason });
     }
 }

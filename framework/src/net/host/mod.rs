@@ -27,26 +27,64 @@ use super::config::HostConfig;
 use super::events::{PeerInfo, SessionError, SessionEvent, SessionStats};
 use super::journal::{Recorder, Roster, record_entry, record_event};
 use super::protocol::{
-    CatchUp, ClientMsg, FREQUENT_MESSAGE_BUDGET, HostMsg, MAX_COMMITS_PER_UPDATE, MAX_NAME_CHARS,
-    PROTOCOL_VERSION, Welcome, decode_client, encode_msg,
+    CatchUp, ClientMsg, ClockSample, FREQUENT_MESSAGE_BUDGET, HostClock, HostMsg,
+    MAX_COMMITS_PER_UPDATE, MAX_NAME_CHARS, MAX_SEALED_RUN, PROTOCOL_VERSION, SealedRun, Welcome,
+    decode_client, encode_msg,
 };
+use crate::model::Commit;
+use crate::ratelog::RateLog;
 
 /// How long a kicked or rejected connection lingers so its last message gets out.
 const LINGER: Duration = Duration::from_millis(200);
 
-/// The client's latest clock sample: its `sent_at_us` and when the host got it.
-type Echo = Option<(u64, Duration)>;
+/// A connection must finish the Tickline handshake within this long.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(2);
 
 /// One connection.
-struct Conn {
+struct Conn<M> {
     peer: Option<PeerId>,
+    opened_at: Duration,
     last_heard: Duration,
+    /// The last sealed tick the client acknowledged.
     ack: Tick,
-    echo: Echo,
+    /// The last sealed tick sent to it (resent from `ack` when unacknowledged).
+    sent_through: Tick,
+    last_frame_at: Option<Duration>,
+    /// A clock sample to echo: its `sent_at_us` and when the host got it.
+    echo: Option<(u64, Duration)>,
+    echoed: bool,
     rtt: Option<Duration>,
+    jitter: Duration,
+    /// Other peers' commits accepted since the last frame.
+    relay: Vec<Commit<M>>,
     closing_at: Option<Duration>,
     /// Set after a desync until a later checksum matches.
     healing: Option<Tick>,
+}
+
+impl<M> Conn<M> {
+    fn new(now: Duration) -> Self {
+        Conn {
+            peer: None,
+            opened_at: now,
+            last_heard: now,
+            ack: Tick::GENESIS,
+            sent_through: Tick::GENESIS,
+            last_frame_at: None,
+            echo: None,
+            echoed: true,
+            rtt: None,
+            jitter: Duration::ZERO,
+            relay: Vec::new(),
+            closing_at: None,
+            healing: None,
+        }
+    }
+
+    /// Handshaken and not closing: it gets frames and relays.
+    fn live(&self) -> bool {
+        self.peer.is_some() && self.closing_at.is_none()
+    }
 }
 
 /// One peer (survives its connection during the grace window).
@@ -66,7 +104,10 @@ pub struct HostSession<W, M, T> {
     /// Recent sealed ticks with their encoded sizes, for resending.
     recent: VecDeque<(SealedTick<M>, usize)>,
     checksums: BTreeMap<Tick, u64>,
-    conns: BTreeMap<ConnId, Conn>,
+    conns: BTreeMap<ConnId, Conn<M>>,
+    /// The current seal delay, in ticks (follows the clients' jitter).
+    seal_delay: u64,
+    log: RateLog,
     peers: BTreeMap<PeerId, Peer>,
     next_peer: u64,
     /// Local players and their next commit sequence number.
@@ -77,7 +118,10 @@ pub struct HostSession<W, M, T> {
     stats: SessionStats,
     start: Option<Duration>,
     now: Duration,
-    last_sent_tick: Option<u64>,
+    /// The host tick of the last round of frames.
+    last_frame_tick: Option<u64>,
+    /// Something was queued on the transport since its last flush.
+    queued: bool,
 }
 
 impl<W, M, T> std::fmt::Debug for HostSession<W, M, T> {
@@ -107,7 +151,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub fn new(config: HostConfig, genesis: W, transport: T) -> Result<Self, SessionError> {
         let timeline_config = TimelineConfig {
             input_delay: config.input_delay.max(1),
-            max_prediction: config.seal_delay + 1,
+            max_prediction: config.max_seal_delay.max(config.seal_delay) + 1,
             journal: true,
             checksum_interval: 1,
             snapshot_interval: config.snapshot_interval,
@@ -149,6 +193,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             );
         }
         Ok(HostSession {
+            seal_delay: config.seal_delay.max(1),
             config,
             transport,
             timeline,
@@ -156,6 +201,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             recent: VecDeque::new(),
             checksums: BTreeMap::new(),
             conns: BTreeMap::new(),
+            log: RateLog::default(),
             peers,
             next_peer: 1,
             local: BTreeMap::new(),
@@ -165,7 +211,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             stats: SessionStats::default(),
             start: None,
             now: Duration::ZERO,
-            last_sent_tick: None,
+            last_frame_tick: None,
+            queued: false,
         })
     }
 
@@ -233,6 +280,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         };
         SessionStats {
             rtt,
+            garbage: self.transport.garbage(),
             rollbacks: t.rollbacks,
             deepest_rollback: t.deepest_rollback,
             resimulated_ticks: t.resimulated_ticks,
@@ -260,7 +308,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         self.config.player.as_ref()?;
         let id = self.timeline.commit(modification);
         for commit in self.timeline.take_outgoing() {
-            if let Err(e) = self.sequencer.accept(commit) {
+            if let Err(e) = self.admit(None, commit) {
                 tracing::warn!("host commit refused: {e}");
             }
         }
@@ -305,14 +353,9 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         };
         *seq += 1;
         let tick = self.timeline.head().plus(self.config.input_delay.max(1));
-        if let Err(e) = self
-            .sequencer
-            .accept(crate::model::Commit::game(id, tick, modification))
-        {
-            tracing::warn!("local commit refused: {e}");
-            return None;
-        }
-        Some(id)
+        self.admit(None, Commit::game(id, tick, modification))
+            .ok()
+            .map(|_| id)
     }
 
     /// Runs the host up to `now`: takes messages, seals ticks due on its clock,
@@ -328,16 +371,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         while let Some(event) = self.transport.poll() {
             match event {
                 HostEvent::Connected(conn) => {
-                    let c = Conn {
-                        peer: None,
-                        last_heard: self.now,
-                        ack: Tick::GENESIS,
-                        echo: None,
-                        rtt: None,
-                        closing_at: None,
-                        healing: None,
-                    };
-                    self.conns.insert(conn, c);
+                    self.conns.insert(conn, Conn::new(self.now));
                 }
                 HostEvent::Disconnected(conn, reason) => self.connection_lost(conn, &reason),
                 HostEvent::Message(conn, _, bytes) => {
@@ -348,8 +382,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
         self.expire_connections();
         self.run_clock();
-        self.send_ticks();
-        self.transport.flush();
+        // Sends happen on the host's ticks, coalesced into one flush.
+        if self.send_frames() && std::mem::take(&mut self.queued) {
+            self.transport.flush();
+        }
         Ok(())
     }
 }

@@ -1,6 +1,14 @@
-//! The host's clock: sealing due ticks, and sending sealed ticks to clients.
+//! The host's clock: sealing due ticks, and the frames that carry sealed ticks,
+//! relayed commits and clock echoes to clients.
 
 use super::*;
+use crate::transport::SendError;
+
+/// Unacknowledged sealed ticks are sent again after the round trip plus this.
+const RESEND_SLACK: Duration = Duration::from_millis(150);
+/// A client with unsent sealed ticks hears from the host at least this often
+/// (sealed ticks are otherwise batched by the tenth of a second).
+const KEEP_ALIVE: Duration = Duration::from_millis(100);
 
 impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn host_tick(&self) -> u64 {
@@ -10,8 +18,9 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     /// Seals what is due and moves the host's own head to its clock.
     pub(super) fn run_clock(&mut self) {
         let target = self.host_tick();
+        self.seal_delay = self.wanted_seal_delay();
         while self.timeline.head().0 < target {
-            let seal_to = Tick((self.timeline.head().0 + 1).saturating_sub(self.config.seal_delay));
+            let seal_to = Tick((self.timeline.head().0 + 1).saturating_sub(self.seal_delay));
             for st in self.sequencer.seal_through(seal_to) {
                 let size = encode_msg(&st).map_or(usize::MAX, |b| b.len());
                 self.recent.push_back((st.clone(), size));
@@ -33,6 +42,21 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             }
         }
         self.trim_recent();
+    }
+
+    /// One tick, plus twice the worst client's jitter, within the configured bounds.
+    fn wanted_seal_delay(&self) -> u64 {
+        let worst = self
+            .conns
+            .values()
+            .filter(|c| c.live())
+            .map(|c| c.jitter)
+            .max()
+            .unwrap_or_default();
+        let jitter_ticks =
+            (worst.as_micros() * 2 * u128::from(self.config.tick_rate)).div_ceil(1_000_000) as u64;
+        let min = self.config.seal_delay.max(1);
+        (1 + jitter_ticks).clamp(min, self.config.max_seal_delay.max(min))
     }
 
     pub(super) fn process_journal(&mut self) {
@@ -69,7 +93,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let min_ack = self
             .conns
             .values()
-            .filter(|c| c.peer.is_some())
+            .filter(|c| c.live())
             .map(|c| c.ack)
             .min()
             .unwrap_or(sealed);
@@ -94,63 +118,127 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
     }
 
+    /// Queues a message; a message that cannot be queued ends the connection
+    /// with the reason (logged, reported), never silently.
     pub(super) fn send(&mut self, conn: ConnId, channel: Channel, msg: &HostMsg<M>) {
-        match encode_msg(msg) {
-            Ok(bytes) => {
-                self.stats.bytes_out += bytes.len() as u64;
-                self.transport.send(conn, channel, bytes);
+        let bytes = match encode_msg(msg) {
+            Ok(bytes) => bytes,
+            Err(e) => return tracing::error!("cannot encode a host message: {e}"),
+        };
+        self.stats.bytes_out += bytes.len() as u64;
+        match self.transport.send(conn, channel, bytes) {
+            Ok(()) => self.queued = true,
+            Err(SendError::NotConnected) => {}
+            Err(e) => {
+                let reason = format!("a {channel:?} message could not be queued: {e}");
+                tracing::warn!("closing connection {conn}: {reason}");
+                self.transport.disconnect(conn);
+                self.events.push(SessionEvent::Kicked {
+                    peer: self.conns.get(&conn).and_then(|c| c.peer),
+                    reason: reason.clone(),
+                });
+                self.connection_lost(conn, &reason);
             }
-            Err(e) => tracing::error!("cannot encode a host message: {e}"),
         }
     }
 
-    /// Once per host tick: every client gets the sealed ticks it lacks (up to the
-    /// message budget) and a clock sample.
-    pub(super) fn send_ticks(&mut self) {
+    /// Once per host tick: every client whose frame is due gets one. Returns
+    /// whether this was a new tick.
+    pub(super) fn send_frames(&mut self) -> bool {
         let tick = self.host_tick();
-        if self.last_sent_tick == Some(tick) {
-            return;
+        if self.last_frame_tick == Some(tick) {
+            return false;
         }
-        self.last_sent_tick = Some(tick);
-        let host_time_us = self.now.as_micros() as u64;
-        let first = self
-            .recent
-            .front()
-            .map_or(Tick(u64::MAX), |(st, _)| st.tick);
-        let targets: Vec<(ConnId, Tick, Echo)> = self
+        self.last_frame_tick = Some(tick);
+        let targets: Vec<ConnId> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.peer.is_some() && c.closing_at.is_none())
-            .map(|(&id, c)| (id, c.ack, c.echo))
+            .filter(|(_, c)| c.live())
+            .map(|(&id, _)| id)
             .collect();
-        for (conn, ack, echo) in targets {
-            let skip = ack.next().since(first) as usize;
-            let mut budget = FREQUENT_MESSAGE_BUDGET.saturating_sub(32);
-            let ticks: Vec<SealedTick<M>> = self
-                .recent
-                .iter()
-                .skip(skip)
-                .take_while(|(_, size)| {
-                    let fits = *size <= budget;
-                    budget = budget.saturating_sub(*size);
-                    fits
-                })
-                .map(|(st, _)| st.clone())
-                .collect();
-            let (echo_us, held_us) = match echo {
-                Some((sent, at)) => (sent, self.now.saturating_sub(at).as_micros() as u64),
-                None => (0, 0),
-            };
-            self.send(
-                conn,
-                Channel::Unreliable,
-                &HostMsg::Sealed {
-                    host_time_us,
-                    echo_us,
-                    held_us,
-                    ticks,
-                },
-            );
+        for conn in targets {
+            if let Some(frame) = self.frame_for(conn) {
+                self.send(conn, Channel::Unreliable, &frame);
+            }
         }
+        true
+    }
+
+    /// The frame due for a client now, if any: relayed commits, sealed ticks it
+    /// lacks, a clock echo. Nothing when nothing is due.
+    fn frame_for(&mut self, conn: ConnId) -> Option<HostMsg<M>> {
+        let sealed = self.sequencer.sealed_tick();
+        let now = self.now;
+        let progress_every = (u64::from(self.config.tick_rate) / 10).max(1);
+        let c = self.conns.get_mut(&conn)?;
+        let since_frame = c
+            .last_frame_at
+            .map_or(Duration::MAX, |t| now.saturating_sub(t));
+        let resend_after = c.rtt.unwrap_or(Duration::from_millis(100)) + RESEND_SLACK;
+        if c.ack < c.sent_through && since_frame > resend_after {
+            c.sent_through = c.ack;
+        }
+        let unsent = sealed.since(c.sent_through);
+        let first_unsent = c.sent_through.next();
+        // Sealed ticks alone wait for a batch: the commits in them reached the
+        // client as relays already, so sealing only confirms what it predicts.
+        let due = !c.relay.is_empty()
+            || !c.echoed
+            || unsent >= progress_every
+            || (unsent > 0 && since_frame >= KEEP_ALIVE);
+        if !due {
+            return None;
+        }
+        let relayed = std::mem::take(&mut c.relay);
+        let echo = c
+            .echo
+            .filter(|_| !c.echoed)
+            .map(|(sent, at)| (sent, now.saturating_sub(at).as_micros() as u64));
+        c.echoed = true;
+        c.last_frame_at = Some(now);
+        let budget = FREQUENT_MESSAGE_BUDGET
+            .saturating_sub(64)
+            .saturating_sub(relayed.len() * 16);
+        let run = self.sealed_run(first_unsent, budget);
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.sent_through = c.sent_through.max(run.through);
+        }
+        Some(HostMsg::Frame {
+            clock: HostClock {
+                host_time_us: now.as_micros() as u64,
+                echo,
+                seal_delay: self.seal_delay,
+            },
+            relayed,
+            sealed: run,
+        })
+    }
+
+    /// Sealed ticks from `from` on, within `budget` bytes of commits and
+    /// [`MAX_SEALED_RUN`] ticks. An empty run (`through` < `from`) when there are
+    /// none.
+    fn sealed_run(&self, from: Tick, mut budget: usize) -> SealedRun<M> {
+        let sealed = self.sequencer.sealed_tick();
+        let mut run = SealedRun {
+            from,
+            through: Tick(from.0.saturating_sub(1)),
+            ticks: Vec::new(),
+        };
+        let first = self.recent.front().map_or(sealed.next(), |(st, _)| st.tick);
+        let skip = from.since(first) as usize;
+        for (st, size) in self.recent.iter().skip(skip) {
+            if st.tick.since(from) >= MAX_SEALED_RUN {
+                break;
+            }
+            if !st.commits.is_empty() {
+                if *size > budget {
+                    break;
+                }
+                budget -= size;
+                run.ticks.push(st.clone());
+            }
+            run.through = st.tick;
+        }
+        run
     }
 }

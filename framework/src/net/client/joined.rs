@@ -1,0 +1,99 @@
+//! What a client has once the host welcomed it: its timeline, clock, roster and
+//! recording. It outlives a dropped connection (the game keeps predicting) and is
+//! replaced only when the client re-joins from a new snapshot.
+
+use std::time::Duration;
+
+use crate::model::{Modification, WorkSpace};
+use crate::model::{PeerId, SealedTick, Tick};
+use crate::record::RecordedEvent;
+use crate::timeline::Timeline;
+
+use super::super::clock::Clock;
+use super::super::events::SessionEvent;
+use super::super::journal::{Recorder, Roster, record_entry, record_event};
+use super::outbound::Outbound;
+
+pub(super) struct Joined<W, M> {
+    pub(super) peer: PeerId,
+    pub(super) token: u64,
+    pub(super) tick_rate: u32,
+    pub(super) checksum_interval: u64,
+    pub(super) timeline: Timeline<W, M>,
+    pub(super) clock: Clock,
+    pub(super) roster: Roster,
+    pub(super) recorder: Option<Recorder>,
+    /// Recording segments started so far (a re-join starts `path.N`).
+    pub(super) segments: u32,
+    /// A healing snapshot waiting for our sealed tick to reach its tick.
+    pub(super) heal: Option<(Tick, W)>,
+    pub(super) outbound: Outbound,
+}
+
+impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
+    /// Moves the head to where the clock says, within the prediction window.
+    pub(super) fn advance_head(&mut self, now: Duration) {
+        let target = self.clock.advance(now);
+        while self.timeline.head().0 < target && self.timeline.advance().is_ok() {}
+    }
+
+    /// Takes sealed ticks: rollback events, roster, recording, checksum reports.
+    pub(super) fn receive_sealed(
+        &mut self,
+        ticks: Vec<SealedTick<M>>,
+        events: &mut Vec<SessionEvent>,
+    ) {
+        for st in ticks {
+            match self.timeline.receive_sealed(st) {
+                Ok(outcome) => {
+                    if let Some(r) = outcome.rollback {
+                        events.push(SessionEvent::RolledBack {
+                            from: r.from,
+                            depth: r.depth,
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!("bad sealed tick from the host: {e}"),
+            }
+        }
+        for entry in self.timeline.drain_journal() {
+            self.roster.observe(&entry, events);
+            record_entry(&mut self.recorder, &entry, events);
+            if let Some(sum) = entry.checksum
+                && self.checksum_interval > 0
+                && entry.tick.0.is_multiple_of(self.checksum_interval)
+            {
+                self.outbound.checksum = Some((entry.tick, sum));
+            }
+        }
+        self.try_heal(events);
+    }
+
+    /// Applies a healing snapshot once our sealed tick reaches it.
+    pub(super) fn try_heal(&mut self, events: &mut Vec<SessionEvent>) {
+        let Some((tick, _)) = &self.heal else { return };
+        let tick = *tick;
+        if self.timeline.sealed_tick() < tick {
+            return;
+        }
+        let Some((_, state)) = self.heal.take() else {
+            return;
+        };
+        if self.timeline.sealed_tick() > tick {
+            tracing::warn!(
+                "healing snapshot for tick {tick} arrived too late; waiting for the next"
+            );
+            return;
+        }
+        self.timeline.restore(state, tick);
+        let note = RecordedEvent::Note(format!(
+            "state replaced by the host's snapshot at tick {tick}"
+        ));
+        record_event(&mut self.recorder, tick, &note, events);
+        tracing::info!("healed at tick {tick}");
+        events.push(SessionEvent::DesyncHealed {
+            peer: self.peer,
+            tick,
+        });
+    }
+}

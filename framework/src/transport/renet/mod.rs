@@ -1,0 +1,263 @@
+//! UDP transport: renet 2's channels (reliable and unreliable messages, slicing,
+//! acknowledgements) over netcode (renetcode: connection tokens, encryption, keep
+//! alive), with one change to how they meet: every renet packet due in a flush is
+//! coalesced into as few datagrams as fit ([`wire`]), so renet's acknowledgements
+//! ride along with the data instead of costing a datagram of their own.
+//!
+//! Security: [`RenetSecurity::Unsecure`] (anyone who knows the protocol id may
+//! connect), [`RenetSecurity::Secure`] (connect tokens signed with a private key)
+//! and its LAN form, a [`RoomCode`] both sides derive the key from.
+
+mod client;
+mod code;
+mod host;
+mod wire;
+
+use std::hash::{BuildHasher, Hasher};
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use renet::{ChannelConfig, ConnectionConfig, SendType};
+use renetcode::{
+    ClientAuthentication, ConnectToken, NetcodeClient, ServerAuthentication, ServerConfig,
+};
+
+use super::{Channel, TransportError};
+use crate::net::protocol::{MAX_CLIENT_MESSAGE, MAX_HOST_MESSAGE};
+
+pub use client::RenetClientTransport;
+pub use code::{RoomCode, RoomCodeError};
+pub use host::{RenetHostTransport, TransportStats};
+
+pub(crate) const RELIABLE: u8 = 0;
+pub(crate) const UNRELIABLE: u8 = 1;
+
+/// The renet channels Tickline uses, on both sides.
+///
+/// The host's reliable channel holds two of the largest messages the protocol lets
+/// a host send ([`MAX_HOST_MESSAGE`]: a Welcome and a Heal at once); the client's
+/// holds many of the largest a client may send. A message that still does not fit
+/// ends its connection with a reason (never a silent drop).
+pub(crate) fn connection_config() -> ConnectionConfig {
+    let channels = |reliable_bytes: usize| {
+        vec![
+            ChannelConfig {
+                channel_id: RELIABLE,
+                max_memory_usage_bytes: reliable_bytes,
+                send_type: SendType::ReliableOrdered {
+                    resend_time: Duration::from_millis(100),
+                },
+            },
+            ChannelConfig {
+                channel_id: UNRELIABLE,
+                max_memory_usage_bytes: 4 << 20,
+                send_type: SendType::Unreliable,
+            },
+        ]
+    };
+    ConnectionConfig {
+        available_bytes_per_tick: BYTES_PER_FLUSH,
+        server_channels_config: channels(HOST_RELIABLE_BYTES),
+        client_channels_config: channels(CLIENT_RELIABLE_BYTES),
+    }
+}
+
+/// Capacity of the host's reliable channel: a Welcome and a Heal of the largest size.
+pub(crate) const HOST_RELIABLE_BYTES: usize = 2 * MAX_HOST_MESSAGE;
+/// Capacity of a client's reliable channel.
+pub(crate) const CLIENT_RELIABLE_BYTES: usize = 64 * MAX_CLIENT_MESSAGE;
+
+/// Most bytes renet hands out per flush (a bulk transfer such as a 10 MB Welcome
+/// spreads over many flushes; see [`BULK_BYTES`]).
+const BYTES_PER_FLUSH: u64 = 256 * 1024;
+
+/// While more reliable bytes than this are in flight on a connection, the
+/// transport flushes on every `update` instead of waiting for the session's next
+/// tick, so that a snapshot arrives in a fraction of a second.
+pub(crate) const BULK_BYTES: usize = 16 * 1024;
+
+pub(crate) fn channel_id(channel: Channel) -> u8 {
+    match channel {
+        Channel::Reliable => RELIABLE,
+        Channel::Unreliable => UNRELIABLE,
+    }
+}
+
+pub(crate) fn wall_clock() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// A random id (for netcode client ids), from the process's hasher keys.
+pub(crate) fn random_u64() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(wall_clock().as_nanos());
+    h.finish()
+}
+
+/// How connections are authenticated.
+#[derive(Clone)]
+pub enum RenetSecurity {
+    /// Anyone who knows the protocol id may connect (LAN play).
+    Unsecure,
+    /// Clients need a connect token signed with this key.
+    Secure {
+        /// The key shared by the host and whatever issues tokens.
+        private_key: [u8; 32],
+    },
+}
+
+impl RenetSecurity {
+    /// Secure mode keyed by a room code: only clients that know the code can
+    /// connect or hold a slot.
+    pub fn room(code: &RoomCode) -> Self {
+        RenetSecurity::Secure {
+            private_key: code.key(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RenetSecurity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RenetSecurity::Unsecure => "Unsecure",
+            RenetSecurity::Secure { .. } => "Secure { .. }",
+        })
+    }
+}
+
+/// Where and how a host listens.
+#[derive(Clone, Debug)]
+pub struct RenetHostConfig {
+    /// Address to bind (port 0 picks a free port).
+    pub bind: SocketAddr,
+    /// Address clients use to reach the host (put in connect tokens); the bound
+    /// address when `None`.
+    pub public_addr: Option<SocketAddr>,
+    /// Identifies the game and its version; clients with another id are refused.
+    pub protocol_id: u64,
+    /// Most simultaneous clients (at most 1024).
+    pub max_clients: usize,
+    /// Authentication mode.
+    pub security: RenetSecurity,
+}
+
+/// Makes a connect token for a client id (secure mode).
+pub type TokenSource = Arc<dyn Fn(u64) -> Result<ConnectToken, TransportError> + Send + Sync>;
+
+/// Where and how a client connects.
+#[derive(Clone)]
+pub struct RenetClientConfig {
+    /// The host's address.
+    pub server: SocketAddr,
+    /// Must match the host's.
+    pub protocol_id: u64,
+    /// `None` for unsecure mode; otherwise issues a token for each (re)connection.
+    pub tokens: Option<TokenSource>,
+}
+
+impl std::fmt::Debug for RenetClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RenetClientConfig({}, secure: {})",
+            self.server,
+            self.tokens.is_some()
+        )
+    }
+}
+
+impl RenetClientConfig {
+    /// Unsecure mode (LAN).
+    pub fn unsecure(server: SocketAddr, protocol_id: u64) -> Self {
+        RenetClientConfig {
+            server,
+            protocol_id,
+            tokens: None,
+        }
+    }
+
+    /// Secure mode for a host that printed a room code (LAN play).
+    pub fn with_code(server: SocketAddr, protocol_id: u64, code: &RoomCode) -> Self {
+        Self::secure_with_key(server, protocol_id, code.key())
+    }
+
+    /// Secure mode with tokens signed locally with `private_key` (for trusted
+    /// setups and tests; a public service issues tokens from its backend instead).
+    pub fn secure_with_key(server: SocketAddr, protocol_id: u64, private_key: [u8; 32]) -> Self {
+        let source: TokenSource = Arc::new(move |client_id| {
+            ConnectToken::generate(
+                wall_clock(),
+                protocol_id,
+                300,
+                client_id,
+                15,
+                vec![server],
+                None,
+                &private_key,
+            )
+            .map_err(|e| TransportError::Connect(e.to_string()))
+        });
+        RenetClientConfig {
+            server,
+            protocol_id,
+            tokens: Some(source),
+        }
+    }
+}
+
+/// A netcode client on a fresh socket with a fresh client id.
+pub(crate) fn open_netcode(
+    config: &RenetClientConfig,
+) -> Result<(NetcodeClient, UdpSocket), TransportError> {
+    let bind: SocketAddr = match (config.server.ip().is_loopback(), config.server.is_ipv4()) {
+        (true, true) => "127.0.0.1:0",
+        (true, false) => "[::1]:0",
+        (false, true) => "0.0.0.0:0",
+        (false, false) => "[::]:0",
+    }
+    .parse()
+    .map_err(|e: std::net::AddrParseError| TransportError::Connect(e.to_string()))?;
+    let socket = UdpSocket::bind(bind)?;
+    socket.set_nonblocking(true)?;
+    let client_id = random_u64();
+    let authentication = match &config.tokens {
+        None => ClientAuthentication::Unsecure {
+            protocol_id: config.protocol_id,
+            client_id,
+            server_addr: config.server,
+            user_data: None,
+        },
+        Some(source) => ClientAuthentication::Secure {
+            connect_token: source(client_id)?,
+        },
+    };
+    let client = NetcodeClient::new(wall_clock(), authentication)
+        .map_err(|e| TransportError::Connect(e.to_string()))?;
+    Ok((client, socket))
+}
+
+/// The netcode server settings for a host configuration, with its bound socket.
+pub(crate) fn server_setup(
+    config: &RenetHostConfig,
+) -> Result<(ServerConfig, UdpSocket, SocketAddr), TransportError> {
+    let socket = UdpSocket::bind(config.bind)?;
+    socket.set_nonblocking(true)?;
+    let addr = socket.local_addr()?;
+    let authentication = match &config.security {
+        RenetSecurity::Unsecure => ServerAuthentication::Unsecure,
+        RenetSecurity::Secure { private_key } => ServerAuthentication::Secure {
+            private_key: *private_key,
+        },
+    };
+    let server_config = ServerConfig {
+        current_time: wall_clock(),
+        max_clients: config.max_clients.min(1024),
+        protocol_id: config.protocol_id,
+        public_addresses: vec![config.public_addr.unwrap_or(addr)],
+        authentication,
+    };
+    Ok((server_config, socket, addr))
+}
