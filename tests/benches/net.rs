@@ -134,7 +134,7 @@ fn wire_bytes(tick_rate: u32) {
     let wall = Instant::now();
     while !clients
         .iter()
-        .all(|c| *c.status() == ClientStatus::Connected)
+        .all(|c| c.status() == ClientStatus::Connected)
     {
         assert!(
             wall.elapsed() < Duration::from_secs(30),
@@ -198,7 +198,7 @@ fn host_cpu(clients_n: usize) {
     assert!(
         clients
             .iter()
-            .all(|c| *c.status() == ClientStatus::Connected)
+            .all(|c| c.status() == ClientStatus::Connected)
     );
     samples.sort();
     let mean = samples.iter().sum::<Duration>() / samples.len() as u32;

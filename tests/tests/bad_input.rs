@@ -29,7 +29,7 @@ impl Raw {
     }
 
     fn send_bytes(&mut self, bytes: Vec<u8>) {
-        self.link.send(Channel::Reliable, bytes);
+        self.link.send(Channel::Reliable, bytes).expect("connected");
     }
 
     fn send(&mut self, msg: &ClientMsg<Steer>) {
@@ -103,7 +103,7 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
     lan.run_until("honest clients welcomed", Duration::from_secs(5), |lan| {
         lan.clients
             .iter()
-            .all(|c| *c.status() == ClientStatus::Connected)
+            .all(|c| c.status() == ClientStatus::Connected)
     });
     lan.play(60, 10);
 
@@ -138,9 +138,12 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
 
     // A message before the handshake.
     let mut raw = Raw::connect(&lan);
-    raw.send(&ClientMsg::Checksum {
-        tick: Tick(1),
-        value: 1,
+    raw.send(&ClientMsg::Update {
+        ack: Tick(0),
+        clock: None,
+        commits: Vec::new(),
+        checksum: Some((Tick(1), 1)),
+        gap: false,
     });
     run(&mut lan, &mut raw, "kick before handshake", |r| {
         kicked(r).is_some()
@@ -154,7 +157,7 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
     });
     let reason = rejected(&raw).expect("rejected");
     assert!(
-        reason.contains("protocol version 2") && reason.contains("version 1"),
+        reason.contains("protocol version 3") && reason.contains("version 2"),
         "{reason}"
     );
     let mut raw = Raw::connect(&lan);
@@ -195,9 +198,10 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
     let ack = lan.host.sealed_tick();
     raw.send(&ClientMsg::Update {
         ack,
-        sent_at_us: 1,
-        rtt_us: 0,
+        clock: None,
         commits: vec![forged, far],
+        checksum: None,
+        gap: false,
     });
     run(&mut lan, &mut raw, "refusal of the far commit", |r| {
         r.received

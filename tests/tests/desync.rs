@@ -71,7 +71,7 @@ fn a_non_deterministic_peer_is_detected_and_healed() {
         );
         lan.step();
         faulty.update(lan.now).expect("memory");
-        if faulty.sealed_tick().0 % 20 == 5 && *faulty.status() == ClientStatus::Connected {
+        if faulty.sealed_tick().0 % 20 == 5 && faulty.status() == ClientStatus::Connected {
             faulty.commit(FaultySteer(Steer(Dir::Left)));
         }
         for e in faulty.drain_events() {

@@ -95,7 +95,7 @@ fn host_and_three_clients_over_udp_agree_for_600_ticks() {
         &mut clients,
         &mut now,
         "all connected",
-        |_, cs, _| cs.iter().all(|c| *c.status() == ClientStatus::Connected),
+        |_, cs, _| cs.iter().all(|c| c.status() == ClientStatus::Connected),
     );
     let mut turn = 0usize;
     run(
@@ -163,7 +163,7 @@ fn secure_mode_connects_with_signed_tokens_and_refuses_a_wrong_key() {
         &mut clients,
         &mut now,
         "secure client connected",
-        |_, cs, _| *cs[0].status() == ClientStatus::Connected,
+        |_, cs, _| cs[0].status() == ClientStatus::Connected,
     );
 
     let bad = client(
@@ -181,7 +181,7 @@ fn secure_mode_connects_with_signed_tokens_and_refuses_a_wrong_key() {
         |_, _, t| t >= until,
     );
     assert_ne!(
-        *clients[1].status(),
+        clients[1].status(),
         ClientStatus::Connected,
         "a token signed with another key is refused"
     );

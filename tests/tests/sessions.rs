@@ -23,7 +23,7 @@ fn noisy(seed: u64) -> LinkConditions {
 fn all_connected(lan: &mut Lan) -> bool {
     lan.clients
         .iter()
-        .all(|c| *c.status() == ClientStatus::Connected)
+        .all(|c| c.status() == ClientStatus::Connected)
 }
 
 #[test]

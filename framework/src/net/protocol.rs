@@ -73,6 +73,9 @@ pub enum ClientMsg<M> {
         commits: Vec<Commit<M>>,
         /// The checksum of the client's sealed state at a tick, when one is due.
         checksum: Option<(Tick, u64)>,
+        /// The client holds sealed ticks after a gap: the ticks after `ack` were
+        /// lost, send them again now.
+        gap: bool,
     },
     /// The client leaves for good (reliable).
     Bye,
@@ -128,6 +131,7 @@ pub struct HostClock {
 }
 
 /// Sealed ticks `from..=through`: those with commits listed, the rest empty.
+/// `through` = `from` - 1 is an empty run (a frame with no sealed ticks).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedRun<M> {
     /// The first tick covered.
@@ -163,6 +167,9 @@ impl<M> SealedRun<M> {
     /// [`RunError`] when the run is malformed (nothing is returned then).
     pub fn expand(self) -> Result<Vec<SealedTick<M>>, RunError> {
         let (from, through) = (self.from, self.through);
+        if through.0.checked_add(1) == Some(from.0) && self.ticks.is_empty() {
+            return Ok(Vec::new());
+        }
         if through < from || through.since(from) >= MAX_SEALED_RUN {
             return Err(RunError::Range { from, through });
         }

@@ -300,6 +300,12 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         Some(self.count_rollback(tick, head))
     }
 
+    /// Whether sealed ticks after a gap are buffered (the ones in between were lost
+    /// or are late).
+    pub fn has_gap(&self) -> bool {
+        !self.buffered.is_empty()
+    }
+
     /// Relayed commits held (not sealed yet).
     pub fn relayed_len(&self) -> usize {
         self.relayed_len

@@ -101,6 +101,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             .host_time(clock.host_time_us, clock.seal_delay, self.now);
         if let Some((sent_at_us, held_us)) = clock.echo {
             j.clock.echo(sent_at_us, held_us, self.now);
+            j.outbound.echoed();
         }
         // Relayed commits first: a sealed tick that agrees with them then costs
         // nothing.

@@ -55,7 +55,22 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
                 }
                 Err(e) => tracing::warn!("bad sealed tick from the host: {e}"),
             }
+            // A healing snapshot applies exactly at its tick, which may lie in the
+            // middle of a batch.
+            if self
+                .heal
+                .as_ref()
+                .is_some_and(|(t, _)| *t == self.timeline.sealed_tick())
+            {
+                self.drain_journal(events);
+                self.try_heal(events);
+            }
         }
+        self.drain_journal(events);
+        self.try_heal(events);
+    }
+
+    fn drain_journal(&mut self, events: &mut Vec<SessionEvent>) {
         for entry in self.timeline.drain_journal() {
             self.roster.observe(&entry, events);
             record_entry(&mut self.recorder, &entry, events);
@@ -66,7 +81,6 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
                 self.outbound.checksum = Some((entry.tick, sum));
             }
         }
-        self.try_heal(events);
     }
 
     /// Applies a healing snapshot once our sealed tick reaches it.

@@ -32,9 +32,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                     clock,
                     commits,
                     checksum,
+                    gap,
                 },
             ) => {
-                self.on_update(conn, ack, clock);
+                self.on_update(conn, ack, clock, gap);
                 self.on_commits(conn, p, commits);
                 if let Some((tick, value)) = checksum {
                     self.on_checksum(conn, p, tick, value);
@@ -51,14 +52,25 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     /// The acknowledgement and clock sample of an update.
-    fn on_update(&mut self, conn: ConnId, ack: Tick, clock: Option<ClockSample>) {
+    fn on_update(&mut self, conn: ConnId, ack: Tick, clock: Option<ClockSample>, gap: bool) {
         let sealed = self.sequencer.sealed_tick();
         let now = self.now;
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        c.ack = c.ack.max(ack.min(sealed));
+        let ack = ack.min(sealed);
+        if ack > c.ack {
+            c.ack = ack;
+            // Progress restarts the resend timer; everything acknowledged stops it.
+            c.unacked_since = (c.sent_through > ack).then_some(now);
+        }
         c.sent_through = c.sent_through.max(c.ack);
+        if gap {
+            // The client lost ticks after its ack: they go out with the next frame.
+            c.sent_through = c.ack;
+            c.unacked_since = None;
+            c.resend_now = true;
+        }
         // Keep the newest clock sample (unreliable updates may arrive out of order).
         if let Some(sample) = clock
             && c.echo.is_none_or(|(sent, _)| sample.sent_at_us > sent)

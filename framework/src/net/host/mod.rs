@@ -49,6 +49,10 @@ struct Conn<M> {
     ack: Tick,
     /// The last sealed tick sent to it (resent from `ack` when unacknowledged).
     sent_through: Tick,
+    /// Since when ticks after `ack` have been out without an acknowledgement.
+    unacked_since: Option<Duration>,
+    /// The client reported a gap: send from `ack` on the next tick.
+    resend_now: bool,
     last_frame_at: Option<Duration>,
     /// A clock sample to echo: its `sent_at_us` and when the host got it.
     echo: Option<(u64, Duration)>,
@@ -70,6 +74,8 @@ impl<M> Conn<M> {
             last_heard: now,
             ack: Tick::GENESIS,
             sent_through: Tick::GENESIS,
+            unacked_since: None,
+            resend_now: false,
             last_frame_at: None,
             echo: None,
             echoed: true,

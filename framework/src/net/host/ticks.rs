@@ -175,14 +175,18 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .last_frame_at
             .map_or(Duration::MAX, |t| now.saturating_sub(t));
         let resend_after = c.rtt.unwrap_or(Duration::from_millis(100)) + RESEND_SLACK;
-        if c.ack < c.sent_through && since_frame > resend_after {
+        if c.unacked_since
+            .is_some_and(|t| now.saturating_sub(t) > resend_after)
+        {
             c.sent_through = c.ack;
+            c.unacked_since = None;
         }
         let unsent = sealed.since(c.sent_through);
         let first_unsent = c.sent_through.next();
         // Sealed ticks alone wait for a batch: the commits in them reached the
         // client as relays already, so sealing only confirms what it predicts.
         let due = !c.relay.is_empty()
+            || c.resend_now
             || !c.echoed
             || unsent >= progress_every
             || (unsent > 0 && since_frame >= KEEP_ALIVE);
@@ -195,13 +199,17 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .filter(|_| !c.echoed)
             .map(|(sent, at)| (sent, now.saturating_sub(at).as_micros() as u64));
         c.echoed = true;
+        c.resend_now = false;
         c.last_frame_at = Some(now);
         let budget = FREQUENT_MESSAGE_BUDGET
             .saturating_sub(64)
             .saturating_sub(relayed.len() * 16);
         let run = self.sealed_run(first_unsent, budget);
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.sent_through = c.sent_through.max(run.through);
+        if let Some(c) = self.conns.get_mut(&conn)
+            && run.through > c.sent_through
+        {
+            c.sent_through = run.through;
+            c.unacked_since.get_or_insert(now);
         }
         Some(HostMsg::Frame {
             clock: HostClock {
