@@ -303,7 +303,13 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
     }
 
     fn disconnect(&mut self) {
-        self.outgoing.queue.clear();
+        // What the client sent before closing (a `Bye`) still goes out, ahead of
+        // the close, as it would on a real link.
+        let pending = std::mem::take(&mut self.outgoing.queue);
+        for (_, _, (_, channel, bytes)) in pending {
+            let _ = self.inner.send(channel, bytes);
+        }
+        self.inner.flush();
         self.inner.disconnect();
     }
 

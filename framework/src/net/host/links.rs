@@ -24,7 +24,11 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .map(|(&id, _)| id)
             .collect();
         for conn in silent {
-            self.stats.dropped_connections += 1;
+            if self.conns.get(&conn).is_some_and(|c| c.peer.is_none()) {
+                self.stats.handshake_timeouts += 1;
+            } else {
+                self.stats.dropped_connections += 1;
+            }
             self.log
                 .info("timeout", now, &format!("connection {conn} timed out"));
             self.transport.disconnect(conn);
