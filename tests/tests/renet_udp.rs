@@ -186,4 +186,8 @@ fn secure_mode_connects_with_signed_tokens_and_refuses_a_wrong_key() {
         "a token signed with another key is refused"
     );
     assert_eq!(host.roster().len(), 2, "host and the good client only");
+    assert!(
+        host.transport().stats().garbage > 0,
+        "the host saw the bad client's handshake and dropped it"
+    );
 }

@@ -222,10 +222,14 @@ pub enum HostMsg<M> {
         /// Why.
         reason: String,
     },
-    /// The client's checksum at `tick` differed from the host's (reliable).
+    /// The client's checksum at `tick` differed from the host's (reliable). A
+    /// `Heal` for `heal_tick` follows: the client holds sealed ticks after it
+    /// until the snapshot arrives.
     Desync {
-        /// The tick.
+        /// The tick whose checksum differed.
         tick: Tick,
+        /// The tick of the healing snapshot.
+        heal_tick: Tick,
     },
     /// The host's sealed state at `tick`, to replace the client's (reliable).
     Heal {

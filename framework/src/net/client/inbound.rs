@@ -66,8 +66,11 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
                 }
                 self.events.push(SessionEvent::Refused { id, reason });
             }
-            HostMsg::Desync { tick } => {
+            HostMsg::Desync { tick, heal_tick } => {
                 self.stats.desyncs += 1;
+                if let Some(j) = self.joined.as_mut() {
+                    j.hold_after(heal_tick);
+                }
                 if let Some(peer) = self.peer() {
                     self.events
                         .push(SessionEvent::DesyncDetected { peer, tick });
@@ -207,6 +210,8 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             recorder,
             segments: segments + u32::from(self.config.record.is_some()),
             heal: None,
+            hold: None,
+            held: Vec::new(),
             outbound: Outbound::default(),
         });
     }

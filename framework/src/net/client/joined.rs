@@ -14,6 +14,9 @@ use super::super::events::SessionEvent;
 use super::super::journal::{Recorder, Roster, record_entry, record_event};
 use super::outbound::Outbound;
 
+/// Most sealed ticks held while a heal is on its way.
+const MAX_HELD: usize = 4096;
+
 pub(super) struct Joined<W, M> {
     pub(super) peer: PeerId,
     pub(super) token: u64,
@@ -27,6 +30,9 @@ pub(super) struct Joined<W, M> {
     pub(super) segments: u32,
     /// A healing snapshot waiting for our sealed tick to reach its tick.
     pub(super) heal: Option<(Tick, W)>,
+    /// A heal for this tick is on its way: sealed ticks after it wait in `held`.
+    pub(super) hold: Option<Tick>,
+    pub(super) held: Vec<SealedTick<M>>,
     pub(super) outbound: Outbound,
 }
 
@@ -37,12 +43,36 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
         while self.timeline.head().0 < target && self.timeline.advance().is_ok() {}
     }
 
+    /// Holds sealed ticks after `tick` until the healing snapshot for `tick`
+    /// arrives (the host announced it with a `Desync`). Nothing is held when our
+    /// sealed state is already past it.
+    pub(super) fn hold_after(&mut self, tick: Tick) {
+        if self.timeline.sealed_tick() <= tick {
+            self.hold = Some(tick);
+        }
+    }
+
     /// Takes sealed ticks: rollback events, roster, recording, checksum reports.
     pub(super) fn receive_sealed(
         &mut self,
         ticks: Vec<SealedTick<M>>,
         events: &mut Vec<SessionEvent>,
     ) {
+        let (now, later): (Vec<_>, Vec<_>) = match self.hold {
+            Some(hold) => ticks.into_iter().partition(|st| st.tick <= hold),
+            None => (ticks, Vec::new()),
+        };
+        if self.held.len() + later.len() > MAX_HELD {
+            // The heal is not coming (a lost connection): stop waiting for it.
+            self.hold = None;
+            self.held.clear();
+        } else {
+            self.held.extend(later);
+        }
+        self.apply_sealed(now, events);
+    }
+
+    fn apply_sealed(&mut self, ticks: Vec<SealedTick<M>>, events: &mut Vec<SessionEvent>) {
         for st in ticks {
             match self.timeline.receive_sealed(st) {
                 Ok(outcome) => {
@@ -97,17 +127,21 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
             tracing::warn!(
                 "healing snapshot for tick {tick} arrived too late; waiting for the next"
             );
-            return;
+        } else {
+            self.timeline.restore(state, tick);
+            let note = RecordedEvent::Note(format!(
+                "state replaced by the host's snapshot at tick {tick}"
+            ));
+            record_event(&mut self.recorder, tick, &note, events);
+            tracing::info!("healed at tick {tick}");
+            events.push(SessionEvent::DesyncHealed {
+                peer: self.peer,
+                tick,
+            });
         }
-        self.timeline.restore(state, tick);
-        let note = RecordedEvent::Note(format!(
-            "state replaced by the host's snapshot at tick {tick}"
-        ));
-        record_event(&mut self.recorder, tick, &note, events);
-        tracing::info!("healed at tick {tick}");
-        events.push(SessionEvent::DesyncHealed {
-            peer: self.peer,
-            tick,
-        });
+        // The ticks held for the snapshot now follow it.
+        self.hold = None;
+        let held = std::mem::take(&mut self.held);
+        self.apply_sealed(held, events);
     }
 }

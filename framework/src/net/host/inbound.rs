@@ -158,7 +158,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             }
             return;
         }
-        if c.healing.is_some() {
+        // A heal in flight covers this report, unless the client still differs
+        // well after it (the heal was lost with a connection): heal again.
+        let patience = self.config.checksum_interval.max(1) * 4;
+        if c.healing.is_some_and(|h| tick <= h.plus(patience)) {
             return;
         }
         let heal_tick = self.sequencer.sealed_tick();
@@ -175,7 +178,11 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             reported: value,
         };
         record_event(&mut self.recorder, tick, &event, &mut self.events);
-        self.send(conn, Channel::Reliable, &HostMsg::Desync { tick });
+        self.send(
+            conn,
+            Channel::Reliable,
+            &HostMsg::Desync { tick, heal_tick },
+        );
         match encode_state(self.timeline.sealed_state()) {
             Ok(state) => self.send(
                 conn,
