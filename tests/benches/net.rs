@@ -1,11 +1,17 @@
 //! Network benchmarks (prints figures for BENCHMARKS.md):
-//! 1. bytes on the wire per player-second over renet on loopback, 4 players
-//!    turning about every 5 ticks, at 20 Hz and 60 Hz (counted by a UDP relay);
-//! 2. host CPU time per tick with 64 clients on the memory transport;
-//! 3. ticks from a commit's creation to its application on another peer, median
-//!    and 99th percentile, with 0 and 50 ms one-way latency.
+//! 1. one table over real renet on 127.0.0.1: 4 players (the host's own and 3
+//!    clients), each turning about every 5 ticks, input delay 2, a 60 frames per
+//!    second game loop; for 60 Hz and 20 Hz, 0 and 50 ms one way:
+//!    - how many ticks after a player made a move it is in another player's
+//!      predicted state (median and 99th percentile), host→client, client→host
+//!      and client→client;
+//!    - bytes and datagrams per player-second, both directions, counted by a UDP
+//!      relay between each client and the host, 28 B of IPv4+UDP header added per
+//!      datagram;
+//! 2. host CPU time per tick with 64 clients on the memory transport.
 //!
-//! Run: `cargo bench -p tickline-e2e --bench net`. Simulated time, 60 frames/s.
+//! Run: `cargo bench -p tickline-e2e --bench net`. Time is simulated (the game
+//! loop's clock advances 16.7 ms per frame); the sockets are real.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
@@ -14,7 +20,6 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use tickline::model::{CommitId, Tick};
 use tickline::net::{ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession};
-use tickline::record::{Expect, Recording};
 use tickline::testing::arena::{Arena, Dir, Steer};
 use tickline::transport::{
     Conditioned, LinkConditions, RenetClientConfig, RenetClientTransport, RenetHostConfig,
@@ -22,6 +27,12 @@ use tickline::transport::{
 };
 
 const FRAME: Duration = Duration::from_micros(16_667);
+const HEADER: u64 = 28;
+const CLIENTS: usize = 3;
+const SECONDS: u32 = 30;
+
+type Host = HostSession<Arena, Steer, RenetHostTransport>;
+type Client = ClientSession<Arena, Steer, Conditioned<RenetClientTransport>>;
 
 fn host_config(tick_rate: u32) -> HostConfig {
     HostConfig {
@@ -40,13 +51,13 @@ fn client_config(name: String) -> ClientConfig {
     }
 }
 
-/// Relays UDP between one client and the host, counting payload bytes and packets.
+/// Relays UDP between one client and the host, counting payload bytes and datagrams.
 struct Relay {
     socket: UdpSocket,
     host: SocketAddr,
     client: Option<SocketAddr>,
     bytes: u64,
-    packets: u64,
+    datagrams: u64,
 }
 
 impl Relay {
@@ -58,7 +69,7 @@ impl Relay {
             host,
             client: None,
             bytes: 0,
-            packets: 0,
+            datagrams: 0,
         }
     }
 
@@ -79,60 +90,175 @@ impl Relay {
                 self.host
             };
             self.bytes += n as u64;
-            self.packets += 1;
+            self.datagrams += 1;
             let _ = self.socket.send_to(&buf[..n], to);
         }
     }
 }
 
-fn wire_bytes(tick_rate: u32) {
-    let transport = RenetHostTransport::bind(&RenetHostConfig {
-        bind: "127.0.0.1:0".parse().expect("addr"),
-        public_addr: None,
-        protocol_id: 1,
-        max_clients: 8,
-        security: RenetSecurity::Unsecure,
-    })
-    .expect("bind");
-    let host_addr = transport.local_addr();
-    let mut host: HostSession<Arena, Steer, _> =
-        HostSession::new(host_config(tick_rate), Arena::default(), transport).expect("host");
-    let mut relays: Vec<Relay> = (0..3).map(|_| Relay::new(host_addr)).collect();
-    let mut clients: Vec<ClientSession<Arena, Steer, _>> = relays
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let t = RenetClientTransport::connect(RenetClientConfig::unsecure(r.addr(), 1))
-                .expect("socket");
-            ClientSession::new(client_config(format!("p{i}")), t).expect("client")
+/// A move someone made: its id, author (0 = host), tick and when it was made.
+struct Move {
+    id: CommitId,
+    author: usize,
+    tick: Tick,
+    made: Duration,
+    /// When each player (0 = host) first had it in its predicted state.
+    seen: [Option<Duration>; CLIENTS + 1],
+}
+
+struct World {
+    host: Host,
+    clients: Vec<Client>,
+    relays: Vec<Relay>,
+    now: Duration,
+    moves: Vec<Move>,
+    rng: ChaCha8Rng,
+}
+
+impl World {
+    fn new(tick_rate: u32, one_way: Duration) -> World {
+        let transport = RenetHostTransport::bind(&RenetHostConfig {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            public_addr: None,
+            protocol_id: 1,
+            max_clients: 8,
+            security: RenetSecurity::Unsecure,
         })
-        .collect();
-    let mut now = Duration::ZERO;
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let mut frame = |host: &mut HostSession<Arena, Steer, _>,
-                     clients: &mut Vec<ClientSession<Arena, Steer, _>>,
-                     relays: &mut Vec<Relay>,
-                     now: &mut Duration,
-                     turn: bool| {
-        *now += FRAME;
-        let ticks_per_frame = f64::from(tick_rate) / 60.0;
-        let p = (ticks_per_frame / 5.0 * 1e6) as u64;
-        if turn && rng.next_u64() % 1_000_000 < p {
-            host.commit(Steer(Dir::ALL[(rng.next_u64() % 4) as usize]));
+        .expect("bind");
+        let host_addr = transport.local_addr();
+        let host =
+            HostSession::new(host_config(tick_rate), Arena::default(), transport).expect("host");
+        let relays: Vec<Relay> = (0..CLIENTS).map(|_| Relay::new(host_addr)).collect();
+        let clients = relays
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let t = RenetClientTransport::connect(RenetClientConfig::unsecure(r.addr(), 1))
+                    .expect("socket");
+                let t = Conditioned::new(t, LinkConditions::latency(one_way));
+                ClientSession::new(client_config(format!("p{i}")), t).expect("client")
+            })
+            .collect();
+        World {
+            host,
+            clients,
+            relays,
+            now: Duration::ZERO,
+            moves: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(1),
         }
-        host.update(*now).expect("host");
-        for c in clients.iter_mut() {
-            if turn && rng.next_u64() % 1_000_000 < p {
-                c.commit(Steer(Dir::ALL[(rng.next_u64() % 4) as usize]));
-            }
-            c.update(*now).expect("client");
+    }
+
+    /// One frame: maybe a move per player, everyone updates, the relays forward.
+    fn frame(&mut self, play: bool) {
+        self.now += FRAME;
+        if play {
+            self.make_moves();
         }
-        for r in relays.iter_mut() {
+        // The relays forward after every peer's update, as a network would at
+        // once, so that they add no frame of their own.
+        self.host.update(self.now).expect("host");
+        self.pump();
+        for c in &mut self.clients {
+            c.update(self.now).expect("client");
+        }
+        self.pump();
+        self.observe();
+    }
+
+    fn pump(&mut self) {
+        for r in &mut self.relays {
             r.pump();
         }
-    };
+    }
+
+    fn turn(&mut self) -> Option<Steer> {
+        let ticks_per_frame = self.rate() / 60.0;
+        let p = (ticks_per_frame / 5.0 * 1e6) as u64;
+        (self.rng.next_u64() % 1_000_000 < p)
+            .then(|| Steer(Dir::ALL[(self.rng.next_u64() % 4) as usize]))
+    }
+
+    fn rate(&self) -> f64 {
+        f64::from(self.clients[0].tick_rate())
+    }
+
+    fn make_moves(&mut self) {
+        if let Some(m) = self.turn() {
+            let tick = self.host.head().plus(2);
+            if let Some(id) = self.host.commit(m) {
+                self.record(id, 0, tick);
+            }
+        }
+        for i in 0..CLIENTS {
+            let Some(m) = self.turn() else { continue };
+            let Some(id) = self.clients[i].commit(m) else {
+                continue;
+            };
+            let tick = self.clients[i]
+                .timeline()
+                .and_then(|tl| tl.pending().find(|c| c.id == id).map(|c| c.tick))
+                .unwrap_or_default();
+            self.record(id, i + 1, tick);
+        }
+    }
+
+    fn record(&mut self, id: CommitId, author: usize, tick: Tick) {
+        let mut seen = [None; CLIENTS + 1];
+        seen[author] = Some(self.now);
+        self.moves.push(Move {
+            id,
+            author,
+            tick,
+            made: self.now,
+            seen,
+        });
+    }
+
+    /// Notes who now has which move in its predicted state (or sealed).
+    fn observe(&mut self) {
+        let now = self.now;
+        for m in self
+            .moves
+            .iter_mut()
+            .filter(|m| m.seen.iter().any(Option::is_none))
+        {
+            if m.seen[0].is_none()
+                && (self.host.timeline().predicts(m.id) || self.host.sealed_tick() >= m.tick)
+            {
+                m.seen[0] = Some(now);
+            }
+            for (i, c) in self.clients.iter().enumerate() {
+                let Some(tl) = c.timeline() else { continue };
+                if m.seen[i + 1].is_none() && (tl.predicts(m.id) || tl.sealed_tick() >= m.tick) {
+                    m.seen[i + 1] = Some(now);
+                }
+            }
+        }
+    }
+
+    fn counts(&self) -> (u64, u64) {
+        let bytes = self.relays.iter().map(|r| r.bytes).sum();
+        let datagrams = self.relays.iter().map(|r| r.datagrams).sum();
+        (bytes, datagrams)
+    }
+}
+
+/// Median and 99th percentile, in ticks, of `samples` (in seconds).
+fn percentiles(mut samples: Vec<f64>, rate: f64) -> String {
+    if samples.is_empty() {
+        return "—".into();
+    }
+    samples.sort_by(f64::total_cmp);
+    let at = |q: usize| samples[(samples.len() * q / 100).min(samples.len() - 1)] * rate;
+    format!("{:.1} / {:.1}", at(50), at(99))
+}
+
+fn session(tick_rate: u32, one_way: Duration) {
+    let mut w = World::new(tick_rate, one_way);
     let wall = Instant::now();
-    while !clients
+    while !w
+        .clients
         .iter()
         .all(|c| c.status() == ClientStatus::Connected)
     {
@@ -140,27 +266,48 @@ fn wire_bytes(tick_rate: u32) {
             wall.elapsed() < Duration::from_secs(30),
             "clients did not connect"
         );
-        frame(&mut host, &mut clients, &mut relays, &mut now, false);
+        w.frame(false);
     }
     for _ in 0..120 {
-        frame(&mut host, &mut clients, &mut relays, &mut now, true);
+        w.frame(false);
     }
-    let (b0, p0): (u64, u64) = (
-        relays.iter().map(|r| r.bytes).sum(),
-        relays.iter().map(|r| r.packets).sum(),
-    );
-    let seconds = 60u32;
-    for _ in 0..seconds * 60 {
-        frame(&mut host, &mut clients, &mut relays, &mut now, true);
+    let (b0, d0) = w.counts();
+    let start = w.moves.len();
+    for _ in 0..SECONDS * 60 {
+        w.frame(true);
     }
-    let bytes = relays.iter().map(|r| r.bytes).sum::<u64>() - b0;
-    let packets = relays.iter().map(|r| r.packets).sum::<u64>() - p0;
-    let per = |x: u64| x as f64 / 3.0 / f64::from(seconds);
+    let (b1, d1) = w.counts();
+    // Let the last moves arrive everywhere.
+    for _ in 0..120 {
+        w.frame(false);
+    }
+    let rate = f64::from(tick_rate);
+    let mut groups: [Vec<f64>; 3] = Default::default();
+    for m in &w.moves[start..] {
+        for (observer, seen) in m.seen.iter().enumerate() {
+            let Some(seen) = seen else { continue };
+            if observer == m.author {
+                continue;
+            }
+            let group = match (m.author, observer) {
+                (0, _) => 0,
+                (_, 0) => 1,
+                _ => 2,
+            };
+            groups[group].push((*seen - m.made).as_secs_f64());
+        }
+    }
+    let per = |x: u64| x as f64 / CLIENTS as f64 / f64::from(SECONDS);
+    let datagrams = d1 - d0;
     println!(
-        "wire @ {tick_rate} Hz, 4 players (3 remote): {:.0} B/player-s UDP payload ({:.0} with IPv4+UDP headers), {:.1} packets/player-s, both directions",
-        per(bytes),
-        per(bytes + 28 * packets),
-        per(packets)
+        "| {tick_rate} Hz | {} ms | {} | {} | {} | {:.0} | {:.1} | {} |",
+        one_way.as_millis(),
+        percentiles(groups[0].clone(), rate),
+        percentiles(groups[1].clone(), rate),
+        percentiles(groups[2].clone(), rate),
+        per(b1 - b0 + HEADER * datagrams),
+        per(datagrams),
+        w.moves.len() - start,
     );
 }
 
@@ -212,79 +359,17 @@ fn host_cpu(clients_n: usize) {
     );
 }
 
-fn latency(one_way: Duration) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (transport, connector) = memory_hub();
-    let config = HostConfig {
-        record: Some(dir.path().join("host.tlrec")),
-        player: None,
-        ..host_config(60)
-    };
-    let mut host: HostSession<Arena, Steer, _> =
-        HostSession::new(config, Arena::default(), transport).expect("host");
-    let conditions = LinkConditions {
-        latency: one_way,
-        ..LinkConditions::default()
-    };
-    let mut a: ClientSession<Arena, Steer, _> = ClientSession::new(
-        client_config("a".into()),
-        Conditioned::new(connector.connect().expect("host"), conditions.clone()),
-    )
-    .expect("a");
-    let mut b: ClientSession<Arena, Steer, _> = ClientSession::new(
-        client_config("b".into()),
-        Conditioned::new(connector.connect().expect("host"), conditions),
-    )
-    .expect("b");
-    let mut now = Duration::ZERO;
-    let mut made: Vec<(CommitId, Duration)> = Vec::new();
-    let mut b_sealed: Vec<(Duration, Tick)> = Vec::new();
-    let mut rng = ChaCha8Rng::seed_from_u64(3);
-    for frame in 0..60 * 60 {
-        now += FRAME;
-        if frame > 120
-            && frame < 60 * 55
-            && rng.next_u64() % 4 == 0
-            && let Some(id) = a.commit(Steer(Dir::ALL[(rng.next_u64() % 4) as usize]))
-        {
-            made.push((id, now));
-        }
-        host.update(now).expect("host");
-        a.update(now).expect("a");
-        b.update(now).expect("b");
-        b_sealed.push((now, b.sealed_tick()));
-    }
-    let rec: Recording<Steer> =
-        Recording::open(dir.path().join("host.tlrec"), &Expect::game("arena")).expect("recording");
-    let mut ticks: Vec<f64> = made
-        .iter()
-        .filter_map(|(id, created)| {
-            let sealed = rec
-                .sealed
-                .iter()
-                .find(|st| st.commits.iter().any(|c| c.id == *id))?
-                .tick;
-            let (applied, _) = b_sealed.iter().find(|(_, t)| *t >= sealed)?;
-            Some((*applied - *created).as_secs_f64() * 60.0)
-        })
-        .collect();
-    ticks.sort_by(f64::total_cmp);
-    println!(
-        "commit → applied on another peer, {} ms one way, 60 Hz: median {:.1} ticks, p99 {:.1} ticks ({} commits)",
-        one_way.as_millis(),
-        ticks[ticks.len() / 2],
-        ticks[ticks.len() * 99 / 100],
-        ticks.len()
-    );
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    wire_bytes(20);
-    wire_bytes(60);
+    println!(
+        "| tick rate | one way | host→client ticks (median / p99) | client→host | client→client | B per player-s | datagrams per player-s | moves |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    session(60, Duration::ZERO);
+    session(60, Duration::from_millis(50));
+    session(20, Duration::ZERO);
+    session(20, Duration::from_millis(50));
     host_cpu(64);
-    latency(Duration::ZERO);
-    latency(Duration::from_millis(50));
 }

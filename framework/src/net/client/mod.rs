@@ -24,6 +24,9 @@ use super::protocol::decode_host;
 use joined::Joined;
 use link::Link;
 
+/// How long a client waits for the transport to connect and for the Welcome.
+const HANDSHAKE_WAIT: Duration = Duration::from_secs(10);
+
 /// Where a client is (a summary of its [`Phase`] for games and overlays).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientStatus {
@@ -249,7 +252,8 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     }
 
     fn run_phase(&mut self, now: Duration) -> Result<(), SessionError> {
-        let handshake_limit = self.config.timeout.max(Duration::from_secs(3));
+        // A Welcome carries a snapshot that may take seconds to arrive.
+        let handshake_limit = self.config.timeout.max(HANDSHAKE_WAIT);
         match self.phase.clone() {
             Phase::Running { last_heard } => {
                 if self.now.saturating_sub(last_heard) > self.config.timeout {

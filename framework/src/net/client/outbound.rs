@@ -12,14 +12,15 @@ use crate::timeline::Timeline;
 
 use super::super::clock::Clock;
 
-/// Acknowledge sealed ticks at most this often (the host resends after longer).
-const ACK_EVERY: Duration = Duration::from_millis(100);
+/// Acknowledge sealed ticks at most this often (the host resends after longer;
+/// a lost frame is reported at once as a gap).
+const ACK_EVERY: Duration = Duration::from_millis(500);
 /// A gap in the sealed ticks is reported again after the round trip plus this.
 const GAP_SLACK: Duration = Duration::from_millis(20);
 /// Unsealed commits are sent again after the round trip plus this.
-const RESEND_SLACK: Duration = Duration::from_millis(250);
+const RESEND_SLACK: Duration = Duration::from_millis(400);
 /// Ask for a clock echo this often (more often while few were measured).
-const CLOCK_EVERY: Duration = Duration::from_millis(250);
+const CLOCK_EVERY: Duration = Duration::from_secs(1);
 const CLOCK_EVERY_EARLY: Duration = Duration::from_millis(50);
 /// Samples measured before the clock settles to [`CLOCK_EVERY`].
 const EARLY_SAMPLES: usize = 8;
@@ -63,8 +64,8 @@ impl Outbound {
         // loss does not make it late.
         let repeat = std::mem::replace(&mut self.repeat, fresh && self.lossy);
         let since = |t: Option<Duration>| t.map_or(Duration::MAX, |t| now.saturating_sub(t));
-        // Sealed ticks come in batches of a tenth of a second: only a commit still
-        // unsealed well after that was probably lost.
+        // Sealed ticks come in batches of a quarter of a second: only a commit
+        // still unsealed well after that was probably lost.
         let resend_after = clock.rtt() + clock.jitter() * 2 + RESEND_SLACK;
         let resend = timeline.pending().next().is_some() && since(self.last_sent_at) > resend_after;
         let ack = timeline.sealed_tick();

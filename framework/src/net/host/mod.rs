@@ -242,6 +242,11 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         self.timeline.head()
     }
 
+    /// The host's timeline (prediction up to its clock, over the sealed state).
+    pub fn timeline(&self) -> &Timeline<W, M> {
+        &self.timeline
+    }
+
     /// The checksum of the sealed state.
     pub fn sealed_checksum(&mut self) -> u64 {
         self.timeline.sealed_checksum()

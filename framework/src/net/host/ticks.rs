@@ -4,11 +4,13 @@
 use super::*;
 use crate::transport::SendError;
 
-/// Unacknowledged sealed ticks are sent again after the round trip plus this.
-const RESEND_SLACK: Duration = Duration::from_millis(150);
+/// Unacknowledged sealed ticks are sent again after the round trip plus this
+/// (longer than a client waits between acknowledgements; a lost frame followed
+/// by another is reported by the client as a gap long before).
+const RESEND_SLACK: Duration = Duration::from_millis(650);
 /// A client with unsent sealed ticks hears from the host at least this often
-/// (sealed ticks are otherwise batched by the tenth of a second).
-const KEEP_ALIVE: Duration = Duration::from_millis(100);
+/// (sealed ticks are otherwise batched by the quarter of a second).
+const KEEP_ALIVE: Duration = Duration::from_millis(250);
 
 impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn host_tick(&self) -> u64 {
@@ -169,7 +171,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     fn frame_for(&mut self, conn: ConnId) -> Option<HostMsg<M>> {
         let sealed = self.sequencer.sealed_tick();
         let now = self.now;
-        let progress_every = (u64::from(self.config.tick_rate) / 10).max(1);
+        let progress_every = (u64::from(self.config.tick_rate) / 4).max(1);
         let c = self.conns.get_mut(&conn)?;
         let since_frame = c
             .last_frame_at
@@ -183,8 +185,9 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
         let unsent = sealed.since(c.sent_through);
         let first_unsent = c.sent_through.next();
-        // Sealed ticks alone wait for a batch: the commits in them reached the
-        // client as relays already, so sealing only confirms what it predicts.
+        // Sealed ticks alone wait for a batch of a quarter of a second: the commits
+        // in them reached the client as relays already, so sealing only confirms
+        // what it predicts.
         let due = !c.relay.is_empty()
             || c.resend_now
             || !c.echoed

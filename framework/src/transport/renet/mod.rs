@@ -68,9 +68,11 @@ pub(crate) const HOST_RELIABLE_BYTES: usize = 2 * MAX_HOST_MESSAGE;
 /// Capacity of a client's reliable channel.
 pub(crate) const CLIENT_RELIABLE_BYTES: usize = 64 * MAX_CLIENT_MESSAGE;
 
-/// Most bytes renet hands out per flush (a bulk transfer such as a 10 MB Welcome
-/// spreads over many flushes; see [`BULK_BYTES`]).
-const BYTES_PER_FLUSH: u64 = 256 * 1024;
+/// Most bytes renet hands out per flush. A bulk transfer such as a 10 MB Welcome
+/// spreads over many flushes (see [`BULK_BYTES`]); each burst must fit the
+/// receiver's socket buffer (about 200 kB by default on Linux), or its tail, where
+/// renet puts small reliable messages, is lost again and again.
+const BYTES_PER_FLUSH: u64 = 48 * 1024;
 
 /// While more reliable bytes than this are in flight on a connection, the
 /// transport flushes on every `update` instead of waiting for the session's next
