@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use tickline::transport::RoomCode;
 
 /// Multiplayer Snake on Tickline: play against bots, host or join a game over a
 /// LAN, and replay, verify or bisect recorded sessions.
@@ -96,6 +97,13 @@ pub struct HostArgs {
     /// Session seed; random when not given.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// The room code players must give (default: a fresh random one, printed
+    /// as `room code: XXXX-XXXX`).
+    #[arg(long, value_name = "CODE", conflicts_with = "open", value_parser = room_code)]
+    pub code: Option<RoomCode>,
+    /// Let anyone on the network join, without a room code.
+    #[arg(long)]
+    pub open: bool,
     /// Options shared by play, host and join.
     #[command(flatten)]
     pub common: Common,
@@ -113,6 +121,9 @@ pub struct JoinArgs {
     /// Let a bot steer your snake.
     #[arg(long)]
     pub bot: bool,
+    /// The room code the host printed (not needed for a host started with --open).
+    #[arg(long, value_name = "CODE", value_parser = room_code)]
+    pub code: Option<RoomCode>,
     /// Options shared by play, host and join.
     #[command(flatten)]
     pub common: Common,
@@ -150,6 +161,10 @@ pub struct BisectArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+fn room_code(s: &str) -> Result<RoomCode, String> {
+    RoomCode::parse(s).map_err(|e| e.to_string())
 }
 
 fn percent(s: &str) -> Result<f64, String> {

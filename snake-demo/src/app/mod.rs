@@ -43,7 +43,9 @@ pub fn window_plugins(title: &str, width: u32, height: u32) -> bevy::app::Plugin
 pub fn quiet_log() -> bevy::log::LogPlugin {
     bevy::log::LogPlugin {
         level: bevy::log::Level::WARN,
-        filter: "wgpu=error,naga=warn".into(),
+        // renetcode logs every undecodable datagram; Tickline's transport counts
+        // them and logs once a second instead.
+        filter: "wgpu=error,naga=warn,renetcode=off,renet=off".into(),
         ..default()
     }
 }

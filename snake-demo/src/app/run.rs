@@ -15,7 +15,9 @@ use tickline::bevy::{
 use tickline::model::Tick;
 use tickline::net::{ClientConfig, ClientStatus, HostConfig, SessionEvent};
 use tickline::timeline::TimelineConfig;
-use tickline::transport::{LinkConditions, RenetClientConfig, RenetHostConfig, RenetSecurity};
+use tickline::transport::{
+    LinkConditions, RenetClientConfig, RenetHostConfig, RenetSecurity, RoomCode,
+};
 
 use super::bots::{Bots, run_bots};
 use super::hud::HudPlugin;
@@ -266,12 +268,17 @@ pub fn run_host(args: HostArgs) -> Result<(), String> {
     let config = host_config(&args.common, &args.name, args.seed, "host", 2);
     announce_recording(config.record.as_ref());
     let mut app = base_app(&args.common, "Tickline Snake — host");
+    // A room code by default: strangers on the network can neither join nor hold
+    // a slot. `--open` allows keyless play.
+    let code = (!args.open).then(|| args.code.clone().unwrap_or_else(RoomCode::generate));
     let renet = RenetHostConfig {
         bind: args.bind,
         public_addr: None,
         protocol_id: PROTOCOL_ID,
         max_clients: 32,
-        security: RenetSecurity::Unsecure,
+        security: code
+            .as_ref()
+            .map_or(RenetSecurity::Unsecure, RenetSecurity::room),
     };
     let addr = host_over_renet::<SnakeWorld, Turn>(
         &mut app,
@@ -282,6 +289,9 @@ pub fn run_host(args: HostArgs) -> Result<(), String> {
     )
     .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     println!("listening on {addr}");
+    if let Some(code) = &code {
+        println!("room code: {code}");
+    }
     let _ = std::io::stdout().flush();
     let mut session = app
         .world_mut()
@@ -318,9 +328,19 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
     };
     announce_recording(config.record.as_ref());
     let mut app = base_app(&args.common, "Tickline Snake — client");
-    let renet = RenetClientConfig::unsecure(args.addr, PROTOCOL_ID);
+    let renet = match &args.code {
+        Some(code) => RenetClientConfig::with_code(args.addr, PROTOCOL_ID, code),
+        None => RenetClientConfig::unsecure(args.addr, PROTOCOL_ID),
+    };
     join_over_renet::<SnakeWorld, Turn>(&mut app, config, renet, conditions(&args.common))
         .map_err(|e| format!("cannot connect to {}: {e}", args.addr))?;
     app.insert_resource(Bots::new(Vec::new(), args.bot));
-    finish(app).map_err(|e| format!("{e} (host {})", args.addr))
+    finish(app).map_err(|e| {
+        let hint = if args.code.is_none() && e.contains("could not reach the host") {
+            "; if the host printed a room code, pass it with --code"
+        } else {
+            ""
+        };
+        format!("{e} (host {}){hint}", args.addr)
+    })
 }

@@ -43,8 +43,9 @@ pub fn wait(mut child: Child, limit: Duration, what: &str) -> Output {
     }
 }
 
-/// Starts a headless host on a free port and returns it with its address.
-pub fn start_host(args: &[&str]) -> (Child, String) {
+/// Starts a headless host on a free port and returns it with its address and
+/// the room code it printed.
+pub fn start_host(args: &[&str]) -> (Child, String, String) {
     let mut child = bin()
         .args(["host", "--headless", "--bind", "127.0.0.1:0"])
         .args(args)
@@ -66,7 +67,14 @@ pub fn start_host(args: &[&str]) -> (Child, String) {
         .strip_prefix("listening on ")
         .expect("listening line")
         .to_string();
-    (child, addr)
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the host prints its room code");
+    let code = line
+        .strip_prefix("room code: ")
+        .expect("room code line on its own line")
+        .to_string();
+    (child, addr, code)
 }
 
 /// `replay PATH --verify --json [--to-tick N]`, parsed.

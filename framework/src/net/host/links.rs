@@ -47,7 +47,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .collect();
         for conn in idle {
             self.stats.handshake_timeouts += 1;
-            self.log.info(
+            self.log.warn(
                 "handshake",
                 now,
                 &format!("dropped connection {conn}: no handshake within {HANDSHAKE_LIMIT:?}"),

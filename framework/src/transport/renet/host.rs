@@ -101,7 +101,7 @@ impl RenetHostTransport {
                 if let Some(addr) = from.filter(|a| !self.peers.values().any(|p| p == a)) {
                     self.stats.garbage += 1;
                     let total = self.stats.garbage;
-                    self.log.info(
+                    self.log.warn(
                         "garbage",
                         now_of(self.last),
                         &format!("ignored datagrams that are not Tickline traffic (latest from {addr}; {total} so far)"),
@@ -131,6 +131,8 @@ impl RenetHostTransport {
             }
             Outcome::Disconnected(conn, addr, reply) => {
                 self.peers.remove(&conn);
+                // What arrived before the close (a `Bye`) is delivered first.
+                self.take_messages(conn);
                 self.server.remove_connection(conn);
                 if let Some(reply) = reply {
                     self.send_datagram(&reply, addr);
@@ -154,6 +156,19 @@ impl RenetHostTransport {
                 Some(addr),
             );
             self.handle(outcome);
+        }
+    }
+
+    /// Moves what renet received from `conn` into the event queue.
+    fn take_messages(&mut self, conn: ConnId) {
+        for (channel, id) in [
+            (Channel::Reliable, RELIABLE),
+            (Channel::Unreliable, UNRELIABLE),
+        ] {
+            while let Some(bytes) = self.server.receive_message(conn, id) {
+                self.events
+                    .push_back(HostEvent::Message(conn, channel, bytes.to_vec()));
+            }
         }
     }
 
@@ -237,15 +252,7 @@ impl HostTransport for RenetHostTransport {
             });
         }
         for conn in self.server.clients_id() {
-            for (channel, id) in [
-                (Channel::Reliable, RELIABLE),
-                (Channel::Unreliable, UNRELIABLE),
-            ] {
-                while let Some(bytes) = self.server.receive_message(conn, id) {
-                    self.events
-                        .push_back(HostEvent::Message(conn, channel, bytes.to_vec()));
-                }
-            }
+            self.take_messages(conn);
             // A bulk transfer (a snapshot) does not wait for the session's ticks.
             let free = self.server.channel_available_memory(conn, RELIABLE);
             if HOST_RELIABLE_BYTES.saturating_sub(free) > BULK_BYTES {
