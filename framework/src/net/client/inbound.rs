@@ -104,7 +104,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             .host_time(clock.host_time_us, clock.seal_delay, self.now);
         if let Some((sent_at_us, held_us)) = clock.echo {
             j.clock.echo(sent_at_us, held_us, self.now);
-            j.outbound.echoed();
+            j.outbound.echoed(sent_at_us);
         }
         // Relayed commits first: a sealed tick that agrees with them then costs
         // nothing.

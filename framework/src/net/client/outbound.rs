@@ -19,9 +19,16 @@ const ACK_EVERY: Duration = Duration::from_millis(500);
 const GAP_SLACK: Duration = Duration::from_millis(20);
 /// Unsealed commits are sent again after the round trip plus this.
 const RESEND_SLACK: Duration = Duration::from_millis(400);
-/// Ask for a clock echo this often (more often while few were measured).
+/// Ask for a clock echo this often, with an update going out anyway (on its own
+/// after twice as long; more often while few were measured).
 const CLOCK_EVERY: Duration = Duration::from_secs(1);
 const CLOCK_EVERY_EARLY: Duration = Duration::from_millis(50);
+/// A clock sample unanswered for this long was lost.
+const LOST_AFTER: Duration = Duration::from_secs(1);
+/// After a loss, new commits are sent twice for this long.
+const LOSSY_FOR: Duration = Duration::from_secs(10);
+/// A checksum report waits at most this long for an update to ride along with.
+const CHECKSUM_WAIT: Duration = Duration::from_secs(1);
 /// Samples measured before the clock settles to [`CLOCK_EVERY`].
 const EARLY_SAMPLES: usize = 8;
 
@@ -34,13 +41,14 @@ pub(super) struct Outbound {
     acked: Tick,
     acked_at: Option<Duration>,
     clock_at: Option<Duration>,
-    /// A checksum report due.
+    /// A checksum report due, and since when.
     pub(super) checksum: Option<(Tick, u64)>,
-    /// Clock samples sent and echoed in the current window of 16.
-    samples_sent: u32,
-    samples_echoed: u32,
-    /// The link lost messages lately: new commits are sent twice.
-    lossy: bool,
+    checksum_since: Option<Duration>,
+    /// The latest clock sample not echoed yet (its `sent_at`).
+    unechoed: Option<Duration>,
+    /// Until when the link counts as lossy (a sample or a frame was lost lately):
+    /// new commits are sent twice meanwhile.
+    lossy_until: Option<Duration>,
     /// New commits went out on the last update; send them once more.
     repeat: bool,
     /// When the client last reported a gap in the sealed ticks.
@@ -49,6 +57,12 @@ pub(super) struct Outbound {
 
 impl Outbound {
     /// The update due at `now` on client tick `tick`, if any.
+    ///
+    /// What makes an update due: new commits (twice on a lossy link), commits
+    /// unsealed for too long, a gap in the sealed ticks, an acknowledgement not
+    /// sent for [`ACK_EVERY`], a clock sample or checksum that has waited too long.
+    /// Clock samples and checksums otherwise ride along with an update that is
+    /// going out anyway.
     pub(super) fn due<W: WorkSpace, M: Modification<W>>(
         &mut self,
         now: Duration,
@@ -59,11 +73,15 @@ impl Outbound {
         if self.last_tick == Some(tick) {
             return None;
         }
+        let since = |t: Option<Duration>| t.map_or(Duration::MAX, |t| now.saturating_sub(t));
         let fresh = !timeline.take_outgoing().is_empty();
         // On a lossy link a new commit goes out on two ticks in a row, so a single
         // loss does not make it late.
-        let repeat = std::mem::replace(&mut self.repeat, fresh && self.lossy);
-        let since = |t: Option<Duration>| t.map_or(Duration::MAX, |t| now.saturating_sub(t));
+        if timeline.has_gap() {
+            self.lost(now);
+        }
+        let lossy = self.lossy_until.is_some_and(|t| now < t);
+        let repeat = std::mem::replace(&mut self.repeat, fresh && lossy);
         // Sealed ticks come in batches of a quarter of a second: only a commit
         // still unsealed well after that was probably lost.
         let resend_after = clock.rtt() + clock.jitter() * 2 + RESEND_SLACK;
@@ -72,13 +90,22 @@ impl Outbound {
         let ack_due = ack > self.acked && since(self.acked_at) >= ACK_EVERY;
         // A gap asks for the lost ticks at once, then at most once per round trip.
         let gap = timeline.has_gap() && since(self.gap_at) > clock.rtt() + GAP_SLACK;
-        let clock_every = if clock.measured() < EARLY_SAMPLES {
-            CLOCK_EVERY_EARLY
-        } else {
-            CLOCK_EVERY
-        };
-        let clock_due = since(self.clock_at) >= clock_every;
-        if !(fresh || repeat || resend || ack_due || gap || clock_due || self.checksum.is_some()) {
+        let early = clock.measured() < EARLY_SAMPLES;
+        let clock_wanted = since(self.clock_at)
+            >= if early {
+                CLOCK_EVERY_EARLY
+            } else {
+                CLOCK_EVERY
+            };
+        let clock_overdue = early || since(self.clock_at) >= 2 * CLOCK_EVERY;
+        if self.checksum.is_some() {
+            self.checksum_since.get_or_insert(now);
+        }
+        let checksum_overdue = self
+            .checksum_since
+            .is_some_and(|t| now.saturating_sub(t) >= CHECKSUM_WAIT);
+        let reason = fresh || repeat || resend || ack_due || gap;
+        if !(reason || (clock_wanted && clock_overdue) || checksum_overdue) {
             return None;
         }
         self.last_tick = Some(tick);
@@ -90,15 +117,8 @@ impl Outbound {
             self.acked = ack;
             self.acked_at = Some(now);
         }
-        let clock = clock_due.then(|| {
-            self.clock_at = Some(now);
-            self.count_sample();
-            ClockSample {
-                sent_at_us: now.as_micros() as u64,
-                rtt_us: clock.rtt().as_micros().min(u128::from(u32::MAX)) as u32,
-                jitter_us: clock.jitter().as_micros().min(u128::from(u32::MAX)) as u32,
-            }
-        });
+        self.checksum_since = None;
+        let clock = clock_wanted.then(|| self.sample(now, clock));
         Some(ClientMsg::Update {
             ack,
             clock,
@@ -107,21 +127,40 @@ impl Outbound {
             gap,
         })
     }
+
+    fn sample(&mut self, now: Duration, clock: &Clock) -> ClockSample {
+        self.clock_at = Some(now);
+        // A sample still unanswered after a second was lost (the host answers
+        // within a quarter of a second, keeping only the newest).
+        if self
+            .unechoed
+            .is_some_and(|t| now.saturating_sub(t) > LOST_AFTER)
+        {
+            self.lost(now);
+        }
+        self.unechoed = Some(now);
+        ClockSample {
+            sent_at_us: now.as_micros() as u64,
+            rtt_us: clock.rtt().as_micros().min(u128::from(u32::MAX)) as u32,
+            jitter_us: clock.jitter().as_micros().min(u128::from(u32::MAX)) as u32,
+        }
+    }
 }
 
 impl Outbound {
-    fn count_sample(&mut self) {
-        if self.samples_sent == 16 {
-            self.lossy = self.samples_sent - self.samples_echoed.min(16) >= 2;
-            self.samples_sent = 0;
-            self.samples_echoed = 0;
-        }
-        self.samples_sent += 1;
+    /// A message was lost: the link counts as lossy for a while.
+    fn lost(&mut self, now: Duration) {
+        self.lossy_until = Some(now + LOSSY_FOR);
     }
 
     /// A clock echo came back.
-    pub(super) fn echoed(&mut self) {
-        self.samples_echoed += 1;
+    pub(super) fn echoed(&mut self, sent_at_us: u64) {
+        if self
+            .unechoed
+            .is_some_and(|t| Duration::from_micros(sent_at_us) >= t)
+        {
+            self.unechoed = None;
+        }
     }
 }
 

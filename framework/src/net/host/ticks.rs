@@ -4,6 +4,8 @@
 use super::*;
 use crate::transport::SendError;
 
+/// A clock echo waits at most this long for a frame to ride along with.
+const ECHO_WAIT: Duration = Duration::from_millis(250);
 /// Unacknowledged sealed ticks are sent again after the round trip plus this
 /// (longer than a client waits between acknowledgements; a lost frame followed
 /// by another is reported by the client as a gap long before).
@@ -188,9 +190,14 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         // Sealed ticks alone wait for a batch of a quarter of a second: the commits
         // in them reached the client as relays already, so sealing only confirms
         // what it predicts.
+        // A clock echo rides along with other traffic; it is worth a frame of its
+        // own only after a while (the time it waited is reported, so nothing is lost).
+        let echo_waited = c
+            .echo
+            .is_some_and(|(_, at)| !c.echoed && now.saturating_sub(at) >= ECHO_WAIT);
         let due = !c.relay.is_empty()
             || c.resend_now
-            || !c.echoed
+            || echo_waited
             || unsent >= progress_every
             || (unsent > 0 && since_frame >= KEEP_ALIVE);
         if !due {
