@@ -1,6 +1,20 @@
 //! What clients send: the handshake and every later message, validated.
 
-use super::*;
+use std::time::Duration;
+
+use crate::model::codec::encode_state;
+use crate::model::{Body, Commit, Modification, PeerId, Tick, WorkSpace};
+use crate::net::events::SessionEvent;
+use crate::net::journal::record_event;
+use crate::net::protocol::{
+    CatchUp, ClientMsg, ClockSample, Hello, HostMsg, MAX_COMMITS_PER_UPDATE, Welcome, decode_client,
+};
+use crate::record::RecordedEvent;
+use crate::timeline::{Accepted, SequencerError};
+use crate::transport::{Channel, ConnId, HostTransport};
+
+use super::handshake::{Admission, Policy, admit, check_hello, clean_name};
+use super::{HostSession, Peer, random_token};
 
 impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn on_message(&mut self, conn: ConnId, bytes: &[u8]) {
@@ -196,29 +210,14 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
     }
 
-    pub(super) fn handshake(&mut self, conn: ConnId, hello: crate::net::protocol::Hello) {
-        if hello.protocol != PROTOCOL_VERSION {
-            let reason = format!(
-                "protocol version {} is not supported; this host speaks version {PROTOCOL_VERSION}",
-                hello.protocol
-            );
+    pub(super) fn handshake(&mut self, conn: ConnId, hello: Hello) {
+        let policy = Policy {
+            game_id: &self.config.game_id,
+            schema_hash: self.config.schema_hash,
+            max_clients: self.config.max_clients,
+        };
+        if let Err(reason) = check_hello(&hello, policy) {
             return self.reject(conn, reason);
-        }
-        if hello.game_id != self.config.game_id {
-            return self.reject(
-                conn,
-                format!(
-                    "this host runs {:?}, not {:?}",
-                    self.config.game_id, hello.game_id
-                ),
-            );
-        }
-        if hello.schema_hash != self.config.schema_hash {
-            return self.reject(
-                conn,
-                "the game versions differ (schema hash mismatch); update both to the same build"
-                    .into(),
-            );
         }
         let resumable = hello.resume.as_ref().and_then(|r| {
             self.peers
@@ -226,72 +225,69 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 .find(|(id, p)| **id != PeerId::HOST && p.token == r.token)
                 .map(|(&id, p)| (id, p.conn, r.sealed_tick))
         });
-        let connected = self
-            .conns
-            .values()
-            .filter(|c| c.peer.is_some() && c.closing_at.is_none())
-            .count();
-        if resumable.is_none() && connected >= self.config.max_clients {
-            return self.reject(
-                conn,
-                format!("the host is full ({} players)", self.config.max_clients),
-            );
-        }
+        let connected = self.conns.values().filter(|c| c.live()).count();
         let sealed = self.sequencer.sealed_tick();
-        let (peer, catch_up) = match resumable {
-            Some((peer, old_conn, client_sealed)) if self.has_ticks_after(client_sealed) => {
+        let can_catch_up = |tick: Tick| self.resend.covers_after(tick, sealed);
+        let (peer, catch_up) = match admit(resumable, can_catch_up, connected, policy) {
+            Err(reason) => return self.reject(conn, reason),
+            Ok(Admission::Resume {
+                peer,
+                old_conn,
+                from,
+            }) => {
                 if let Some(old) = old_conn {
                     self.transport.disconnect(old);
                     self.conns.remove(&old);
                 }
-                let ticks = self
-                    .recent
-                    .iter()
-                    .filter(|(st, _)| st.tick > client_sealed)
-                    .map(|(st, _)| st.clone())
-                    .collect();
-                tracing::info!("{peer} resumed from tick {client_sealed}");
+                tracing::info!("{peer} resumed from tick {from}");
                 self.events.push(SessionEvent::Reconnected { peer });
-                (peer, CatchUp::Ticks(ticks))
+                (peer, CatchUp::Ticks(self.resend.after(from)))
             }
-            _ => {
-                let state = match encode_state(self.timeline.sealed_state()) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        return self.reject(conn, format!("the host cannot encode its state: {e}"));
-                    }
-                };
-                let peer = PeerId(self.next_peer);
-                self.next_peer += 1;
-                let name = clean_name(&hello.name, peer);
-                let token = random_token();
-                self.peers.insert(
-                    peer,
-                    Peer {
-                        name: name.clone(),
-                        token,
-                        conn: None,
-                        dropped_at: None,
-                    },
-                );
-                if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
-                    tracing::error!("cannot mint a join: {e}");
-                }
-                (
-                    peer,
+            Ok(Admission::New) => match encode_state(self.timeline.sealed_state()) {
+                Ok(state) => (
+                    self.new_peer(&hello.name),
                     CatchUp::Snapshot {
                         tick: sealed,
                         state,
                     },
-                )
-            }
+                ),
+                Err(e) => {
+                    return self.reject(conn, format!("the host cannot encode its state: {e}"));
+                }
+            },
         };
+        self.welcome(conn, peer, catch_up);
+    }
+
+    /// A new peer: a fresh id and resume token, and its `Join` minted.
+    fn new_peer(&mut self, name: &str) -> PeerId {
+        let peer = PeerId(self.next_peer);
+        self.next_peer += 1;
+        let name = clean_name(name, peer);
+        self.peers.insert(
+            peer,
+            Peer {
+                name: name.clone(),
+                token: random_token(),
+                conn: None,
+                dropped_at: None,
+            },
+        );
+        if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
+            tracing::error!("cannot mint a join: {e}");
+        }
+        peer
+    }
+
+    /// Binds `peer` to `conn` and sends the Welcome.
+    fn welcome(&mut self, conn: ConnId, peer: PeerId, catch_up: CatchUp<M>) {
         let Some(p) = self.peers.get_mut(&peer) else {
             return;
         };
         p.conn = Some(conn);
         p.dropped_at = None;
         let token = p.token;
+        let sealed = self.sequencer.sealed_tick();
         if let Some(c) = self.conns.get_mut(&conn) {
             c.peer = Some(peer);
             c.ack = sealed;
@@ -318,30 +314,5 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             Channel::Reliable,
             &HostMsg::Welcome(Box::new(welcome)),
         );
-    }
-
-    pub(super) fn has_ticks_after(&self, tick: Tick) -> bool {
-        let sealed = self.sequencer.sealed_tick();
-        tick <= sealed
-            && (tick == sealed
-                || self
-                    .recent
-                    .front()
-                    .is_some_and(|(st, _)| st.tick <= tick.next()))
-    }
-}
-
-/// A printable, bounded name (a default for an empty one).
-pub(super) fn clean_name(name: &str, peer: PeerId) -> String {
-    let cleaned: String = name
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_NAME_CHARS)
-        .collect();
-    let trimmed = cleaned.trim();
-    if trimmed.is_empty() {
-        format!("Player {}", peer.0)
-    } else {
-        trimmed.to_string()
     }
 }

@@ -1,6 +1,11 @@
 //! Connections and peers: timeouts, the grace window, leaving, kicking.
 
-use super::*;
+use crate::model::{Body, Modification, PeerId, WorkSpace};
+use crate::net::events::SessionEvent;
+use crate::net::protocol::HostMsg;
+use crate::transport::{Channel, ConnId, HostTransport};
+
+use super::{HANDSHAKE_LIMIT, HostSession, LINGER, random_token};
 
 impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn expire_connections(&mut self) {

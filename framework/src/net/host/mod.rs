@@ -1,38 +1,32 @@
 //! The host: seals ticks on its clock, relays them, validates everything clients
 //! send, and keeps going whatever one client does.
 //!
-//! `ticks` seals and sends, `links` manages connections and the grace window,
-//! `inbound` handles the handshake and validates client messages.
+//! Parts with their own tests: `handshake` (the admission policy, pure
+//! functions) and `resend` (the buffer of recent sealed ticks). The session's
+//! methods are grouped by what they handle: `ticks` seals and sends frames,
+//! `links` manages connections and the grace window, `inbound` validates what
+//! clients send.
 
+mod handshake;
 mod inbound;
 mod links;
+mod resend;
 mod ticks;
 
-use inbound::clean_name;
-
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use crate::model::codec::encode_state;
-use crate::model::{Body, PeerId, SealedTick, Tick};
-use crate::model::{Modification, WorkSpace};
-use crate::record::RecordedEvent;
-use crate::timeline::{
-    Accepted, Sequencer, SequencerConfig, SequencerError, Timeline, TimelineConfig,
-};
-use crate::transport::{Channel, ConnId, HostEvent, HostTransport};
+use crate::model::{Body, Commit, CommitId, Modification, PeerId, Tick, WorkSpace};
+use crate::ratelog::RateLog;
+use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
+use crate::transport::{ConnId, HostEvent, HostTransport};
 
 use super::config::HostConfig;
 use super::events::{PeerInfo, SessionError, SessionEvent, SessionStats};
-use super::journal::{Recorder, Roster, record_entry, record_event};
-use super::protocol::{
-    CatchUp, ClientMsg, ClockSample, FREQUENT_MESSAGE_BUDGET, HostClock, HostMsg,
-    MAX_COMMITS_PER_UPDATE, MAX_NAME_CHARS, MAX_SEALED_RUN, PROTOCOL_VERSION, SealedRun, Welcome,
-    decode_client, encode_msg,
-};
-use crate::model::Commit;
-use crate::ratelog::RateLog;
+use super::journal::{Recorder, Roster};
+use handshake::clean_name;
+use resend::ResendBuffer;
 
 /// How long a kicked or rejected connection lingers so its last message gets out.
 const LINGER: Duration = Duration::from_millis(200);
@@ -108,7 +102,7 @@ pub struct HostSession<W, M, T> {
     timeline: Timeline<W, M>,
     sequencer: Sequencer<M>,
     /// Recent sealed ticks with their encoded sizes, for resending.
-    recent: VecDeque<(SealedTick<M>, usize)>,
+    resend: ResendBuffer<M>,
     checksums: BTreeMap<Tick, u64>,
     conns: BTreeMap<ConnId, Conn<M>>,
     /// The current seal delay, in ticks (follows the clients' jitter).
@@ -204,7 +198,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             transport,
             timeline,
             sequencer,
-            recent: VecDeque::new(),
+            resend: ResendBuffer::default(),
             checksums: BTreeMap::new(),
             conns: BTreeMap::new(),
             log: RateLog::default(),
@@ -315,7 +309,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     /// Commits a Modification as the host's own player. `None` on a dedicated host.
-    pub fn commit(&mut self, modification: M) -> Option<crate::model::CommitId> {
+    pub fn commit(&mut self, modification: M) -> Option<CommitId> {
         self.config.player.as_ref()?;
         let id = self.timeline.commit(modification);
         for commit in self.timeline.take_outgoing() {
@@ -356,9 +350,9 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// Commits a Modification authored by a local player, stamped like the host's
     /// own commits. `None` if `peer` is not a local player.
-    pub fn commit_as(&mut self, peer: PeerId, modification: M) -> Option<crate::model::CommitId> {
+    pub fn commit_as(&mut self, peer: PeerId, modification: M) -> Option<CommitId> {
         let seq = self.local.get_mut(&peer)?;
-        let id = crate::model::CommitId {
+        let id = CommitId {
             author: peer,
             seq: *seq,
         };

@@ -1,8 +1,16 @@
 //! The host's clock: sealing due ticks, and the frames that carry sealed ticks,
 //! relayed commits and clock echoes to clients.
 
-use super::*;
-use crate::transport::SendError;
+use std::time::Duration;
+
+use crate::model::Body;
+use crate::model::{Modification, Tick, WorkSpace};
+use crate::net::events::SessionEvent;
+use crate::net::journal::record_entry;
+use crate::net::protocol::{FREQUENT_MESSAGE_BUDGET, HostClock, HostMsg, encode_msg};
+use crate::transport::{Channel, ConnId, HostTransport, SendError};
+
+use super::HostSession;
 
 /// A clock echo waits at most this long for a frame to ride along with.
 const ECHO_WAIT: Duration = Duration::from_millis(250);
@@ -26,8 +34,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         while self.timeline.head().0 < target {
             let seal_to = Tick((self.timeline.head().0 + 1).saturating_sub(self.seal_delay));
             for st in self.sequencer.seal_through(seal_to) {
-                let size = encode_msg(&st).map_or(usize::MAX, |b| b.len());
-                self.recent.push_back((st.clone(), size));
+                self.resend.push(&st);
                 match self.timeline.receive_sealed(st) {
                     Ok(outcome) => {
                         if let Some(r) = outcome.rollback {
@@ -103,13 +110,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .unwrap_or(sealed);
         let keep_from = Tick(min_ack.0.min(sealed.0.saturating_sub(grace_ticks)))
             .max(Tick(sealed.0.saturating_sub(cap)));
-        while self
-            .recent
-            .front()
-            .is_some_and(|(st, _)| st.tick <= keep_from)
-        {
-            self.recent.pop_front();
-        }
+        self.resend.trim_through(keep_from);
         // A client that fell behind what is kept cannot catch up from ticks.
         let behind: Vec<ConnId> = self
             .conns
@@ -214,7 +215,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let budget = FREQUENT_MESSAGE_BUDGET
             .saturating_sub(64)
             .saturating_sub(relayed.len() * 16);
-        let run = self.sealed_run(first_unsent, budget);
+        let run = self.resend.run_from(first_unsent, budget);
         if let Some(c) = self.conns.get_mut(&conn)
             && run.through > c.sent_through
         {
@@ -230,33 +231,5 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             relayed,
             sealed: run,
         })
-    }
-
-    /// Sealed ticks from `from` on, within `budget` bytes of commits and
-    /// [`MAX_SEALED_RUN`] ticks. An empty run (`through` < `from`) when there are
-    /// none.
-    fn sealed_run(&self, from: Tick, mut budget: usize) -> SealedRun<M> {
-        let sealed = self.sequencer.sealed_tick();
-        let mut run = SealedRun {
-            from,
-            through: Tick(from.0.saturating_sub(1)),
-            ticks: Vec::new(),
-        };
-        let first = self.recent.front().map_or(sealed.next(), |(st, _)| st.tick);
-        let skip = from.since(first) as usize;
-        for (st, size) in self.recent.iter().skip(skip) {
-            if st.tick.since(from) >= MAX_SEALED_RUN {
-                break;
-            }
-            if !st.commits.is_empty() {
-                if *size > budget {
-                    break;
-                }
-                budget -= size;
-                run.ticks.push(st.clone());
-            }
-            run.through = st.tick;
-        }
-        run
     }
 }

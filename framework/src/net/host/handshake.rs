@@ -1,0 +1,170 @@
+//! The handshake policy, as pure functions: which `Hello` is refused and why,
+//! whether a client resumes or joins anew, and the names players get.
+
+use crate::model::{PeerId, Tick};
+use crate::net::protocol::{Hello, MAX_NAME_CHARS, PROTOCOL_VERSION};
+use crate::transport::ConnId;
+
+/// What the host checks a `Hello` against.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Policy<'a> {
+    pub(super) game_id: &'a str,
+    pub(super) schema_hash: u64,
+    pub(super) max_clients: usize,
+}
+
+/// A peer a `Hello` may resume: its id, its old connection, and the sealed tick
+/// the client says it holds.
+pub(super) type Resumable = (PeerId, Option<ConnId>, Tick);
+
+/// How a client that passed the checks comes in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Admission {
+    /// It takes its old peer id back and catches up from sealed ticks.
+    Resume {
+        peer: PeerId,
+        old_conn: Option<ConnId>,
+        from: Tick,
+    },
+    /// A new peer, caught up from a snapshot.
+    New,
+}
+
+/// Refuses a `Hello` of another protocol version, game or build, with a reason
+/// for a person.
+///
+/// # Errors
+///
+/// The reason, when the client may not join.
+pub(super) fn check_hello(hello: &Hello, policy: Policy<'_>) -> Result<(), String> {
+    if hello.protocol != PROTOCOL_VERSION {
+        return Err(format!(
+            "protocol version {} is not supported; this host speaks version {PROTOCOL_VERSION}",
+            hello.protocol
+        ));
+    }
+    if hello.game_id != policy.game_id {
+        return Err(format!(
+            "this host runs {:?}, not {:?}",
+            policy.game_id, hello.game_id
+        ));
+    }
+    if hello.schema_hash != policy.schema_hash {
+        return Err(
+            "the game versions differ (schema hash mismatch); update both to the same build".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Resume when the peer is known and the buffer still covers its gap, join anew
+/// otherwise, unless the host is full (a resuming peer always has its slot).
+///
+/// # Errors
+///
+/// The reason, when the host is full.
+pub(super) fn admit(
+    resumable: Option<Resumable>,
+    can_catch_up: impl Fn(Tick) -> bool,
+    connected: usize,
+    policy: Policy<'_>,
+) -> Result<Admission, String> {
+    match resumable {
+        Some((peer, old_conn, from)) if can_catch_up(from) => Ok(Admission::Resume {
+            peer,
+            old_conn,
+            from,
+        }),
+        None if connected >= policy.max_clients => {
+            Err(format!("the host is full ({} players)", policy.max_clients))
+        }
+        _ => Ok(Admission::New),
+    }
+}
+
+/// A printable, bounded name (a default for an empty one).
+pub(super) fn clean_name(name: &str, peer: PeerId) -> String {
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect();
+    let trimmed = cleaned.trim();
+    if trimmed.is_empty() {
+        format!("Player {}", peer.0)
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: Policy<'static> = Policy {
+        game_id: "snake",
+        schema_hash: 9,
+        max_clients: 2,
+    };
+
+    fn hello(protocol: u32, game: &str, schema_hash: u64) -> Hello {
+        Hello {
+            protocol,
+            game_id: game.into(),
+            schema_hash,
+            name: "ann".into(),
+            resume: None,
+        }
+    }
+
+    #[test]
+    fn another_version_game_or_build_is_refused_with_a_reason() {
+        assert_eq!(
+            check_hello(&hello(PROTOCOL_VERSION, "snake", 9), POLICY),
+            Ok(())
+        );
+        let v = check_hello(&hello(PROTOCOL_VERSION + 1, "snake", 9), POLICY);
+        assert!(v.is_err_and(|r| r.contains("protocol version")));
+        assert_eq!(
+            check_hello(&hello(PROTOCOL_VERSION, "chess", 9), POLICY),
+            Err("this host runs \"snake\", not \"chess\"".into())
+        );
+        let s = check_hello(&hello(PROTOCOL_VERSION, "snake", 8), POLICY);
+        assert!(s.is_err_and(|r| r.contains("schema hash")));
+    }
+
+    #[test]
+    fn a_full_host_still_takes_back_a_resuming_peer() {
+        let back = Some((PeerId(3), Some(7), Tick(50)));
+        let covered = |t: Tick| t >= Tick(40);
+        assert_eq!(
+            admit(back, covered, 2, POLICY),
+            Ok(Admission::Resume {
+                peer: PeerId(3),
+                old_conn: Some(7),
+                from: Tick(50)
+            })
+        );
+        assert_eq!(
+            admit(None, covered, 2, POLICY),
+            Err("the host is full (2 players)".into())
+        );
+        assert_eq!(admit(None, covered, 1, POLICY), Ok(Admission::New));
+        let too_old = Some((PeerId(3), None, Tick(10)));
+        assert_eq!(
+            admit(too_old, covered, 2, POLICY),
+            Ok(Admission::New),
+            "a peer gone past the buffer joins anew from a snapshot"
+        );
+    }
+
+    #[test]
+    fn names_are_printable_bounded_and_never_empty() {
+        assert_eq!(clean_name("  bob\u{7}  ", PeerId(1)), "bob");
+        assert_eq!(clean_name("\n\t", PeerId(4)), "Player 4");
+        assert_eq!(
+            clean_name(&"x".repeat(100), PeerId(1)).len(),
+            MAX_NAME_CHARS
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! The host's resend buffer: recent sealed ticks with their encoded sizes, from
+//! which frames, resumes and gap repairs are cut.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+use crate::model::{SealedTick, Tick};
+use crate::net::protocol::{MAX_SEALED_RUN, SealedRun, encode_msg};
+
+/// Consecutive sealed ticks, the oldest first.
+#[derive(Debug)]
+pub(super) struct ResendBuffer<M> {
+    ticks: VecDeque<(SealedTick<M>, usize)>,
+}
+
+impl<M> Default for ResendBuffer<M> {
+    fn default() -> Self {
+        ResendBuffer {
+            ticks: VecDeque::new(),
+        }
+    }
+}
+
+impl<M: Serialize + Clone> ResendBuffer<M> {
+    /// Keeps a newly sealed tick (the next after the last one kept).
+    pub(super) fn push(&mut self, st: &SealedTick<M>) {
+        let size = encode_msg(st).map_or(usize::MAX, |b| b.len());
+        self.ticks.push_back((st.clone(), size));
+    }
+
+    /// The ticks from `from` on, within `budget` bytes of commits and
+    /// [`MAX_SEALED_RUN`] ticks, as a run that lists only ticks with commits. An
+    /// empty run (`through` = `from` - 1) when there is nothing to send.
+    pub(super) fn run_from(&self, from: Tick, mut budget: usize) -> SealedRun<M> {
+        let mut run = SealedRun {
+            from,
+            through: Tick(from.0.saturating_sub(1)),
+            ticks: Vec::new(),
+        };
+        for (st, size) in self.ticks.iter().skip(self.index_of(from)) {
+            if st.tick.since(from) >= MAX_SEALED_RUN {
+                break;
+            }
+            if !st.commits.is_empty() {
+                if *size > budget {
+                    break;
+                }
+                budget -= size;
+                run.ticks.push(st.clone());
+            }
+            run.through = st.tick;
+        }
+        run
+    }
+
+    /// Every kept tick after `tick` (a resuming client's catch-up).
+    pub(super) fn after(&self, tick: Tick) -> Vec<SealedTick<M>> {
+        self.ticks
+            .iter()
+            .skip(self.index_of(tick.next()))
+            .map(|(st, _)| st.clone())
+            .collect()
+    }
+
+    /// Whether a peer holding sealed tick `tick` can catch up from the buffer
+    /// alone, with `sealed` the last sealed tick.
+    pub(super) fn covers_after(&self, tick: Tick, sealed: Tick) -> bool {
+        tick <= sealed
+            && (tick == sealed
+                || self
+                    .ticks
+                    .front()
+                    .is_some_and(|(st, _)| st.tick <= tick.next()))
+    }
+
+    /// Forgets the ticks up to and including `tick`.
+    pub(super) fn trim_through(&mut self, tick: Tick) {
+        while self.ticks.front().is_some_and(|(st, _)| st.tick <= tick) {
+            self.ticks.pop_front();
+        }
+    }
+
+    /// The position of `tick` in the buffer (0 when it is older than what is kept).
+    fn index_of(&self, tick: Tick) -> usize {
+        self.ticks
+            .front()
+            .map_or(0, |(first, _)| tick.since(first.tick) as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Commit, CommitId, PeerId};
+
+    fn buffer(through: u64, with_commits: &[u64]) -> ResendBuffer<u8> {
+        let mut b = ResendBuffer::default();
+        for t in 1..=through {
+            let mut st = SealedTick::empty(Tick(t));
+            if with_commits.contains(&t) {
+                let id = CommitId {
+                    author: PeerId(1),
+                    seq: t,
+                };
+                st.commits.push(Commit::game(id, Tick(t), 7u8));
+            }
+            b.push(&st);
+        }
+        b
+    }
+
+    #[test]
+    fn a_run_lists_only_the_ticks_with_commits() {
+        let b = buffer(10, &[3, 7]);
+        let run = b.run_from(Tick(2), 1000);
+        assert_eq!((run.from, run.through), (Tick(2), Tick(10)));
+        let listed: Vec<u64> = run.ticks.iter().map(|st| st.tick.0).collect();
+        assert_eq!(listed, vec![3, 7]);
+        assert_eq!(run.expand().expect("well formed").len(), 9);
+    }
+
+    #[test]
+    fn a_run_stops_before_the_first_tick_over_budget() {
+        let b = buffer(10, &[3, 7]);
+        let one = b.ticks[2].1;
+        let run = b.run_from(Tick(1), one);
+        assert_eq!(run.through, Tick(6), "tick 7 did not fit");
+        assert_eq!(run.ticks.len(), 1);
+        let none = b.run_from(Tick(11), 1000);
+        assert_eq!((none.from, none.through), (Tick(11), Tick(10)), "empty run");
+        assert_eq!(none.expand().expect("empty is fine").len(), 0);
+    }
+
+    #[test]
+    fn trimming_keeps_resumes_possible_only_from_what_is_kept() {
+        let mut b = buffer(10, &[3]);
+        assert!(b.covers_after(Tick(0), Tick(10)));
+        b.trim_through(Tick(4));
+        assert_eq!(b.after(Tick(7)).len(), 3);
+        assert!(b.covers_after(Tick(4), Tick(10)));
+        assert!(!b.covers_after(Tick(2), Tick(10)), "ticks 3 and 4 are gone");
+        assert!(b.covers_after(Tick(10), Tick(10)), "nothing to catch up");
+        assert!(
+            !b.covers_after(Tick(11), Tick(10)),
+            "a claim from the future"
+        );
+        assert_eq!(b.run_from(Tick(2), 1000).from, Tick(2));
+    }
+}
