@@ -14,11 +14,11 @@ use crate::timeline::{Accepted, SequencerError};
 use crate::transport::{Channel, ConnId, HostTransport};
 
 use super::handshake::{Admission, Policy, admit, check_hello, clean_name};
-use super::{HostSession, Peer, random_token};
+use super::{HostSession, random_token};
 
 impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn on_message(&mut self, conn: ConnId, bytes: &[u8]) {
-        let Some(c) = self.conns.get_mut(&conn) else {
+        let Some(c) = self.table.conn_mut(conn) else {
             return;
         };
         if c.closing_at.is_some() {
@@ -58,7 +58,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             (Some(p), ClientMsg::Bye) => {
                 tracing::info!("{p} left");
                 self.leave(p);
-                if let Some(c) = self.conns.get_mut(&conn) {
+                if let Some(c) = self.table.conn_mut(conn) {
                     c.closing_at = Some(self.now);
                 }
             }
@@ -69,7 +69,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     fn on_update(&mut self, conn: ConnId, ack: Tick, clock: Option<ClockSample>, gap: bool) {
         let sealed = self.sequencer.sealed_tick();
         let now = self.now;
-        let Some(c) = self.conns.get_mut(&conn) else {
+        let Some(c) = self.table.conn_mut(conn) else {
             return;
         };
         let ack = ack.min(sealed);
@@ -144,11 +144,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 relayed.tick = to;
             }
         }
-        for (&id, c) in &mut self.conns {
-            if Some(id) != from && c.live() {
-                c.relay.push(relayed.clone());
-            }
-        }
+        self.table.relay(from, &relayed);
         if let Some(r) = self.timeline.receive_relayed(relayed) {
             self.events.push(SessionEvent::RolledBack {
                 from: r.from,
@@ -162,7 +158,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let Some(&expected) = self.checksums.get(&tick) else {
             return;
         };
-        let Some(c) = self.conns.get_mut(&conn) else {
+        let Some(c) = self.table.conn_mut(conn) else {
             return;
         };
         if expected == value {
@@ -220,12 +216,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             return self.reject(conn, reason);
         }
         let resumable = hello.resume.as_ref().and_then(|r| {
-            self.peers
-                .iter()
-                .find(|(id, p)| **id != PeerId::HOST && p.token == r.token)
-                .map(|(&id, p)| (id, p.conn, r.sealed_tick))
+            let (peer, conn) = self.table.by_token(r.token)?;
+            Some((peer, conn, r.sealed_tick))
         });
-        let connected = self.conns.values().filter(|c| c.live()).count();
+        let connected = self.table.live().len();
         let sealed = self.sequencer.sealed_tick();
         let can_catch_up = |tick: Tick| self.resend.covers_after(tick, sealed);
         let (peer, catch_up) = match admit(resumable, can_catch_up, connected, policy) {
@@ -237,7 +231,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             }) => {
                 if let Some(old) = old_conn {
                     self.transport.disconnect(old);
-                    self.conns.remove(&old);
+                    self.table.lost(old, self.now);
                 }
                 tracing::info!("{peer} resumed from tick {from}");
                 self.events.push(SessionEvent::Reconnected { peer });
@@ -261,18 +255,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// A new peer: a fresh id and resume token, and its `Join` minted.
     fn new_peer(&mut self, name: &str) -> PeerId {
-        let peer = PeerId(self.next_peer);
-        self.next_peer += 1;
-        let name = clean_name(name, peer);
-        self.peers.insert(
-            peer,
-            Peer {
-                name: name.clone(),
-                token: random_token(),
-                conn: None,
-                dropped_at: None,
-            },
-        );
+        let name = clean_name(name, self.table.next_peer());
+        let peer = self.table.add_peer(name.clone(), random_token());
         if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
             tracing::error!("cannot mint a join: {e}");
         }
@@ -281,18 +265,9 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// Binds `peer` to `conn` and sends the Welcome.
     fn welcome(&mut self, conn: ConnId, peer: PeerId, catch_up: CatchUp<M>) {
-        let Some(p) = self.peers.get_mut(&peer) else {
+        let Some(token) = self.table.bind(conn, peer, self.sequencer.sealed_tick()) else {
             return;
         };
-        p.conn = Some(conn);
-        p.dropped_at = None;
-        let token = p.token;
-        let sealed = self.sequencer.sealed_tick();
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.peer = Some(peer);
-            c.ack = sealed;
-            c.sent_through = sealed;
-        }
         let welcome = Welcome {
             peer,
             resume_token: token,

@@ -5,34 +5,27 @@ use crate::net::events::SessionEvent;
 use crate::net::protocol::HostMsg;
 use crate::transport::{Channel, ConnId, HostTransport};
 
+use super::table::Limits;
 use super::{HANDSHAKE_LIMIT, HostSession, LINGER, random_token};
 
 impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn expire_connections(&mut self) {
         let now = self.now;
-        let closing: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| c.closing_at.is_some_and(|t| t <= now))
-            .map(|(&id, _)| id)
-            .collect();
-        for conn in closing {
+        let limits = Limits {
+            timeout: self.config.timeout,
+            handshake: HANDSHAKE_LIMIT,
+            grace: self.config.grace,
+        };
+        let due = self.table.due(now, limits);
+        for conn in due.closed {
             self.transport.disconnect(conn);
             self.connection_lost(conn, "closed by the host");
         }
-        let silent: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                c.closing_at.is_none() && now.saturating_sub(c.last_heard) > self.config.timeout
-            })
-            .map(|(&id, _)| id)
-            .collect();
-        for conn in silent {
-            if self.conns.get(&conn).is_some_and(|c| c.peer.is_none()) {
-                self.stats.handshake_timeouts += 1;
-            } else {
+        for (conn, handshaken) in due.silent {
+            if handshaken {
                 self.stats.dropped_connections += 1;
+            } else {
+                self.stats.handshake_timeouts += 1;
             }
             self.log
                 .info("timeout", now, &format!("connection {conn} timed out"));
@@ -40,17 +33,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             self.connection_lost(conn, "timed out");
         }
         // A connection that holds a slot without finishing the handshake goes.
-        let idle: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                c.peer.is_none()
-                    && c.closing_at.is_none()
-                    && now.saturating_sub(c.opened_at) > HANDSHAKE_LIMIT
-            })
-            .map(|(&id, _)| id)
-            .collect();
-        for conn in idle {
+        for conn in due.no_handshake {
             self.stats.handshake_timeouts += 1;
             self.log.warn(
                 "handshake",
@@ -60,52 +43,33 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             self.transport.disconnect(conn);
             self.connection_lost(conn, "no handshake");
         }
-        let expired: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| {
-                p.dropped_at
-                    .is_some_and(|t| now.saturating_sub(t) > self.config.grace)
-            })
-            .map(|(&id, _)| id)
-            .collect();
-        for peer in expired {
+        for peer in due.expired {
             self.leave(peer);
         }
     }
 
     /// A connection ended: its peer enters the grace window.
     pub(super) fn connection_lost(&mut self, conn: ConnId, reason: &str) {
-        let Some(c) = self.conns.remove(&conn) else {
-            return;
-        };
-        if let Some(peer) = c.peer
-            && let Some(p) = self.peers.get_mut(&peer)
-            && p.conn == Some(conn)
-        {
+        if let Some(peer) = self.table.lost(conn, self.now) {
             tracing::info!(
                 "{peer} lost its connection ({reason}); it may resume for {:?}",
                 self.config.grace
             );
-            p.conn = None;
-            p.dropped_at = Some(self.now);
         }
     }
 
-    /// The peer leaves the session for good: its `Leave` is sealed.
+    /// The peer leaves for good: its `Leave` is sealed.
     pub(super) fn leave(&mut self, peer: PeerId) {
-        if let Some(p) = self.peers.get_mut(&peer) {
-            p.dropped_at = None;
-            p.token = random_token();
-            if let Err(e) = self.sequencer.system(Body::Leave { peer }) {
-                tracing::error!("cannot mint a leave: {e}");
-            }
+        if self.table.retire(peer, random_token())
+            && let Err(e) = self.sequencer.system(Body::Leave { peer })
+        {
+            tracing::error!("cannot mint a leave: {e}");
         }
     }
 
     /// Drops a misbehaving connection with a reason (sent, logged, reported).
     pub(super) fn kick(&mut self, conn: ConnId, reason: String) {
-        let Some(c) = self.conns.get_mut(&conn) else {
+        let Some(c) = self.table.conn_mut(conn) else {
             return;
         };
         if c.closing_at.is_some() {
@@ -130,7 +94,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     pub(super) fn reject(&mut self, conn: ConnId, reason: String) {
-        if let Some(c) = self.conns.get_mut(&conn) {
+        if let Some(c) = self.table.conn_mut(conn) {
             c.closing_at = Some(self.now + LINGER);
         }
         self.stats.rejected_handshakes += 1;

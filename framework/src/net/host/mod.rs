@@ -11,6 +11,7 @@ mod handshake;
 mod inbound;
 mod links;
 mod resend;
+mod table;
 mod ticks;
 
 use std::collections::BTreeMap;
@@ -20,80 +21,20 @@ use std::time::Duration;
 use crate::model::{Body, Commit, CommitId, Modification, PeerId, Tick, WorkSpace};
 use crate::ratelog::RateLog;
 use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
-use crate::transport::{ConnId, HostEvent, HostTransport};
+use crate::transport::{HostEvent, HostTransport};
 
 use super::config::HostConfig;
 use super::events::{PeerInfo, SessionError, SessionEvent, SessionStats};
 use super::journal::{Recorder, Roster};
 use handshake::clean_name;
 use resend::ResendBuffer;
+use table::Table;
 
 /// How long a kicked or rejected connection lingers so its last message gets out.
 const LINGER: Duration = Duration::from_millis(200);
 
 /// A connection must finish the Tickline handshake within this long.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(2);
-
-/// One connection.
-struct Conn<M> {
-    peer: Option<PeerId>,
-    opened_at: Duration,
-    last_heard: Duration,
-    /// The last sealed tick the client acknowledged.
-    ack: Tick,
-    /// The last sealed tick sent to it (resent from `ack` when unacknowledged).
-    sent_through: Tick,
-    /// Since when ticks after `ack` have been out without an acknowledgement.
-    unacked_since: Option<Duration>,
-    /// The client reported a gap: send from `ack` on the next tick.
-    resend_now: bool,
-    last_frame_at: Option<Duration>,
-    /// A clock sample to echo: its `sent_at_us` and when the host got it.
-    echo: Option<(u64, Duration)>,
-    echoed: bool,
-    rtt: Option<Duration>,
-    jitter: Duration,
-    /// Other peers' commits accepted since the last frame.
-    relay: Vec<Commit<M>>,
-    closing_at: Option<Duration>,
-    /// Set after a desync until a later checksum matches.
-    healing: Option<Tick>,
-}
-
-impl<M> Conn<M> {
-    fn new(now: Duration) -> Self {
-        Conn {
-            peer: None,
-            opened_at: now,
-            last_heard: now,
-            ack: Tick::GENESIS,
-            sent_through: Tick::GENESIS,
-            unacked_since: None,
-            resend_now: false,
-            last_frame_at: None,
-            echo: None,
-            echoed: true,
-            rtt: None,
-            jitter: Duration::ZERO,
-            relay: Vec::new(),
-            closing_at: None,
-            healing: None,
-        }
-    }
-
-    /// Handshaken and not closing: it gets frames and relays.
-    fn live(&self) -> bool {
-        self.peer.is_some() && self.closing_at.is_none()
-    }
-}
-
-/// One peer (survives its connection during the grace window).
-struct Peer {
-    name: String,
-    token: u64,
-    conn: Option<ConnId>,
-    dropped_at: Option<Duration>,
-}
 
 /// The host of a session. Drive it with [`HostSession::update`].
 pub struct HostSession<W, M, T> {
@@ -104,12 +45,10 @@ pub struct HostSession<W, M, T> {
     /// Recent sealed ticks with their encoded sizes, for resending.
     resend: ResendBuffer<M>,
     checksums: BTreeMap<Tick, u64>,
-    conns: BTreeMap<ConnId, Conn<M>>,
+    table: Table<M>,
     /// The current seal delay, in ticks (follows the clients' jitter).
     seal_delay: u64,
     log: RateLog,
-    peers: BTreeMap<PeerId, Peer>,
-    next_peer: u64,
     /// Local players and their next commit sequence number.
     local: BTreeMap<PeerId, u64>,
     roster: Roster,
@@ -129,7 +68,7 @@ impl<W, M, T> std::fmt::Debug for HostSession<W, M, T> {
         write!(
             f,
             "HostSession({} peers, sealed {})",
-            self.peers.len(),
+            self.table.peers().count(),
             self.sequencer.sealed_tick()
         )
     }
@@ -174,7 +113,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             },
             Tick::GENESIS,
         );
-        let mut peers = BTreeMap::new();
+        let mut table = Table::default();
         if let Some(name) = &config.player {
             if let Err(e) = sequencer.system(Body::Join {
                 peer: PeerId::HOST,
@@ -182,15 +121,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             }) {
                 tracing::error!("cannot mint the host's join: {e}");
             }
-            peers.insert(
-                PeerId::HOST,
-                Peer {
-                    name: name.clone(),
-                    token: 0,
-                    conn: None,
-                    dropped_at: None,
-                },
-            );
+            table.insert_peer(PeerId::HOST, name.clone(), 0);
         }
         Ok(HostSession {
             seal_delay: config.seal_delay.max(1),
@@ -200,10 +131,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             sequencer,
             resend: ResendBuffer::default(),
             checksums: BTreeMap::new(),
-            conns: BTreeMap::new(),
+            table,
             log: RateLog::default(),
-            peers,
-            next_peer: 1,
             local: BTreeMap::new(),
             roster: Roster::default(),
             recorder,
@@ -259,17 +188,19 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// The peers the host knows (connected or within their grace window).
     pub fn peers(&self) -> Vec<PeerInfo> {
-        self.peers
-            .iter()
-            .map(|(&peer, p)| PeerInfo {
-                peer,
-                name: p.name.clone(),
-                connected: peer == PeerId::HOST
-                    || self.local.contains_key(&peer)
-                    || p.conn.is_some(),
-                rtt: p.conn.and_then(|c| self.conns.get(&c)).and_then(|c| c.rtt),
-                remote: peer != PeerId::HOST && !self.local.contains_key(&peer),
-                acked: p.conn.and_then(|c| self.conns.get(&c)).map(|c| c.ack),
+        self.table
+            .peers()
+            .map(|(peer, p)| {
+                let conn = p.conn.and_then(|c| self.table.conn(c));
+                let local = peer == PeerId::HOST || self.local.contains_key(&peer);
+                PeerInfo {
+                    peer,
+                    name: p.name.clone(),
+                    connected: local || p.conn.is_some(),
+                    rtt: conn.and_then(|c| c.rtt),
+                    remote: !local,
+                    acked: conn.map(|c| c.ack),
+                }
             })
             .collect()
     }
@@ -277,7 +208,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     /// Counters.
     pub fn stats(&self) -> SessionStats {
         let t = self.timeline.stats();
-        let rtts: Vec<Duration> = self.conns.values().filter_map(|c| c.rtt).collect();
+        let rtts: Vec<Duration> = self.table.conns().filter_map(|(_, c)| c.rtt).collect();
         let rtt = if rtts.is_empty() {
             Duration::ZERO
         } else {
@@ -324,18 +255,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     /// player): it gets its own peer id and `Join`, never times out, and its
     /// commits go through [`HostSession::commit_as`].
     pub fn add_local_player(&mut self, name: &str) -> PeerId {
-        let peer = PeerId(self.next_peer);
-        self.next_peer += 1;
-        let name = clean_name(name, peer);
-        self.peers.insert(
-            peer,
-            Peer {
-                name: name.clone(),
-                token: 0,
-                conn: None,
-                dropped_at: None,
-            },
-        );
+        let name = clean_name(name, self.table.next_peer());
+        let peer = self.table.add_peer(name.clone(), 0);
         self.local.insert(peer, 0);
         if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
             tracing::error!("cannot mint a join: {e}");
@@ -376,7 +297,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         while let Some(event) = self.transport.poll() {
             match event {
                 HostEvent::Connected(conn) => {
-                    self.conns.insert(conn, Conn::new(self.now));
+                    self.table.open(conn, self.now);
                 }
                 HostEvent::Disconnected(conn, reason) => self.connection_lost(conn, &reason),
                 HostEvent::Message(conn, _, bytes) => {

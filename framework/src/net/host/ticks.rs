@@ -58,10 +58,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     /// One tick, plus twice the worst client's jitter, within the configured bounds.
     fn wanted_seal_delay(&self) -> u64 {
         let worst = self
-            .conns
-            .values()
-            .filter(|c| c.live())
-            .map(|c| c.jitter)
+            .table
+            .conns()
+            .filter(|(_, c)| c.live())
+            .map(|(_, c)| c.jitter)
             .max()
             .unwrap_or_default();
         let jitter_ticks =
@@ -78,7 +78,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             self.roster.observe(&entry, &mut self.events);
             for commit in &entry.commits {
                 if let Body::Leave { peer } = commit.body {
-                    self.peers.remove(&peer);
+                    self.table.remove_peer(peer);
                 }
             }
             record_entry(&mut self.recorder, &entry, &mut self.events);
@@ -102,10 +102,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             self.config.grace.as_secs().saturating_add(2) * u64::from(self.config.tick_rate);
         let cap = grace_ticks.max(60 * u64::from(self.config.tick_rate));
         let min_ack = self
-            .conns
-            .values()
-            .filter(|c| c.live())
-            .map(|c| c.ack)
+            .table
+            .conns()
+            .filter(|(_, c)| c.live())
+            .map(|(_, c)| c.ack)
             .min()
             .unwrap_or(sealed);
         let keep_from = Tick(min_ack.0.min(sealed.0.saturating_sub(grace_ticks)))
@@ -113,10 +113,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         self.resend.trim_through(keep_from);
         // A client that fell behind what is kept cannot catch up from ticks.
         let behind: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| c.peer.is_some() && c.closing_at.is_none() && c.ack < keep_from)
-            .map(|(&id, _)| id)
+            .table
+            .conns()
+            .filter(|(_, c)| c.live() && c.ack < keep_from)
+            .map(|(id, _)| id)
             .collect();
         for conn in behind {
             self.kick(conn, "fell too far behind the session".into());
@@ -139,7 +139,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 tracing::warn!("closing connection {conn}: {reason}");
                 self.transport.disconnect(conn);
                 self.events.push(SessionEvent::Kicked {
-                    peer: self.conns.get(&conn).and_then(|c| c.peer),
+                    peer: self.table.conn(conn).and_then(|c| c.peer),
                     reason: reason.clone(),
                 });
                 self.connection_lost(conn, &reason);
@@ -155,13 +155,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             return false;
         }
         self.last_frame_tick = Some(tick);
-        let targets: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| c.live())
-            .map(|(&id, _)| id)
-            .collect();
-        for conn in targets {
+        for conn in self.table.live() {
             if let Some(frame) = self.frame_for(conn) {
                 self.send(conn, Channel::Unreliable, &frame);
             }
@@ -175,7 +169,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let sealed = self.sequencer.sealed_tick();
         let now = self.now;
         let progress_every = (u64::from(self.config.tick_rate) / 4).max(1);
-        let c = self.conns.get_mut(&conn)?;
+        let c = self.table.conn_mut(conn)?;
         let since_frame = c
             .last_frame_at
             .map_or(Duration::MAX, |t| now.saturating_sub(t));
@@ -216,7 +210,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .saturating_sub(64)
             .saturating_sub(relayed.len() * 16);
         let run = self.resend.run_from(first_unsent, budget);
-        if let Some(c) = self.conns.get_mut(&conn)
+        if let Some(c) = self.table.conn_mut(conn)
             && run.through > c.sent_through
         {
             c.sent_through = run.through;

@@ -1,0 +1,343 @@
+//! The host's connection table: connections (what each client was sent and has
+//! acknowledged, its relay queue, its clock) and peers (who survives a dropped
+//! connection during the grace window). It decides nothing on the network; it
+//! says which connections and peers are due to go.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::model::{Commit, PeerId, Tick};
+use crate::transport::ConnId;
+
+/// One connection.
+#[derive(Debug)]
+pub(super) struct Conn<M> {
+    pub(super) peer: Option<PeerId>,
+    pub(super) opened_at: Duration,
+    pub(super) last_heard: Duration,
+    /// The last sealed tick the client acknowledged.
+    pub(super) ack: Tick,
+    /// The last sealed tick sent to it (resent from `ack` when unacknowledged).
+    pub(super) sent_through: Tick,
+    /// Since when ticks after `ack` have been out without an acknowledgement.
+    pub(super) unacked_since: Option<Duration>,
+    /// The client reported a gap: send from `ack` on the next tick.
+    pub(super) resend_now: bool,
+    pub(super) last_frame_at: Option<Duration>,
+    /// A clock sample to echo: its `sent_at_us` and when the host got it.
+    pub(super) echo: Option<(u64, Duration)>,
+    pub(super) echoed: bool,
+    pub(super) rtt: Option<Duration>,
+    pub(super) jitter: Duration,
+    /// Other peers' commits accepted since the last frame.
+    pub(super) relay: Vec<Commit<M>>,
+    pub(super) closing_at: Option<Duration>,
+    /// Set after a desync until a later checksum matches.
+    pub(super) healing: Option<Tick>,
+}
+
+impl<M> Conn<M> {
+    fn new(now: Duration) -> Self {
+        Conn {
+            peer: None,
+            opened_at: now,
+            last_heard: now,
+            ack: Tick::GENESIS,
+            sent_through: Tick::GENESIS,
+            unacked_since: None,
+            resend_now: false,
+            last_frame_at: None,
+            echo: None,
+            echoed: true,
+            rtt: None,
+            jitter: Duration::ZERO,
+            relay: Vec::new(),
+            closing_at: None,
+            healing: None,
+        }
+    }
+
+    /// Handshaken and not closing: it gets frames and relays.
+    pub(super) fn live(&self) -> bool {
+        self.peer.is_some() && self.closing_at.is_none()
+    }
+}
+
+/// One peer (survives its connection during the grace window).
+#[derive(Debug)]
+pub(super) struct Peer {
+    pub(super) name: String,
+    pub(super) token: u64,
+    pub(super) conn: Option<ConnId>,
+    pub(super) dropped_at: Option<Duration>,
+}
+
+/// How long things may last, for [`Table::due`].
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Limits {
+    /// A connection silent this long is gone.
+    pub(super) timeout: Duration,
+    /// A connection must finish the handshake within this long.
+    pub(super) handshake: Duration,
+    /// A peer may resume this long after its connection dropped.
+    pub(super) grace: Duration,
+}
+
+/// What is due to go at a given time.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Due {
+    /// Connections the host is closing whose linger is over.
+    pub(super) closed: Vec<ConnId>,
+    /// Silent connections, and whether each had finished its handshake.
+    pub(super) silent: Vec<(ConnId, bool)>,
+    /// Connections that did not finish the handshake in time.
+    pub(super) no_handshake: Vec<ConnId>,
+    /// Peers whose grace window is over.
+    pub(super) expired: Vec<PeerId>,
+}
+
+/// Connections and peers.
+#[derive(Debug)]
+pub(super) struct Table<M> {
+    conns: BTreeMap<ConnId, Conn<M>>,
+    peers: BTreeMap<PeerId, Peer>,
+    next_peer: u64,
+}
+
+impl<M> Default for Table<M> {
+    fn default() -> Self {
+        Table {
+            conns: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            next_peer: 1,
+        }
+    }
+}
+
+impl<M> Table<M> {
+    /// A new connection, not handshaken yet.
+    pub(super) fn open(&mut self, conn: ConnId, now: Duration) {
+        self.conns.insert(conn, Conn::new(now));
+    }
+
+    pub(super) fn conn(&self, conn: ConnId) -> Option<&Conn<M>> {
+        self.conns.get(&conn)
+    }
+
+    pub(super) fn conn_mut(&mut self, conn: ConnId) -> Option<&mut Conn<M>> {
+        self.conns.get_mut(&conn)
+    }
+
+    pub(super) fn conns(&self) -> impl Iterator<Item = (ConnId, &Conn<M>)> {
+        self.conns.iter().map(|(&id, c)| (id, c))
+    }
+
+    pub(super) fn peers(&self) -> impl Iterator<Item = (PeerId, &Peer)> {
+        self.peers.iter().map(|(&id, p)| (id, p))
+    }
+
+    /// Live connections (handshaken, not closing).
+    pub(super) fn live(&self) -> Vec<ConnId> {
+        self.conns()
+            .filter(|(_, c)| c.live())
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Adds a peer with the next free id (`PeerId::HOST` is never handed out).
+    pub(super) fn add_peer(&mut self, name: String, token: u64) -> PeerId {
+        let peer = PeerId(self.next_peer);
+        self.next_peer += 1;
+        self.insert_peer(peer, name, token);
+        peer
+    }
+
+    /// Adds a peer under a given id (the host's own player).
+    pub(super) fn insert_peer(&mut self, peer: PeerId, name: String, token: u64) {
+        self.peers.insert(
+            peer,
+            Peer {
+                name,
+                token,
+                conn: None,
+                dropped_at: None,
+            },
+        );
+    }
+
+    /// The id the next peer will get.
+    pub(super) fn next_peer(&self) -> PeerId {
+        PeerId(self.next_peer)
+    }
+
+    /// A remote peer holding `token`, with its connection if it still has one.
+    pub(super) fn by_token(&self, token: u64) -> Option<(PeerId, Option<ConnId>)> {
+        self.peers
+            .iter()
+            .find(|(id, p)| **id != PeerId::HOST && p.token == token)
+            .map(|(&id, p)| (id, p.conn))
+    }
+
+    /// Binds a peer to a handshaken connection that holds sealed ticks up to `sealed`.
+    /// Returns the peer's resume token.
+    pub(super) fn bind(&mut self, conn: ConnId, peer: PeerId, sealed: Tick) -> Option<u64> {
+        let p = self.peers.get_mut(&peer)?;
+        p.conn = Some(conn);
+        p.dropped_at = None;
+        let c = self.conns.get_mut(&conn)?;
+        c.peer = Some(peer);
+        c.ack = sealed;
+        c.sent_through = sealed;
+        Some(p.token)
+    }
+
+    /// A connection ended. Its peer, if still bound to it, enters the grace
+    /// window and is returned.
+    pub(super) fn lost(&mut self, conn: ConnId, now: Duration) -> Option<PeerId> {
+        let peer = self.conns.remove(&conn)?.peer?;
+        let p = self.peers.get_mut(&peer).filter(|p| p.conn == Some(conn))?;
+        p.conn = None;
+        p.dropped_at = Some(now);
+        Some(peer)
+    }
+
+    /// The peer leaves for good: its resume token is replaced so it cannot
+    /// come back under its id. Returns whether it was known.
+    pub(super) fn retire(&mut self, peer: PeerId, new_token: u64) -> bool {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return false;
+        };
+        p.dropped_at = None;
+        p.token = new_token;
+        true
+    }
+
+    /// Forgets a peer (its `Leave` was sealed).
+    pub(super) fn remove_peer(&mut self, peer: PeerId) {
+        self.peers.remove(&peer);
+    }
+
+    /// What is due to go at `now`.
+    pub(super) fn due(&self, now: Duration, limits: Limits) -> Due {
+        let since = |t: Duration| now.saturating_sub(t);
+        let mut due = Due::default();
+        for (id, c) in self.conns() {
+            match c.closing_at {
+                Some(t) if t <= now => due.closed.push(id),
+                Some(_) => {}
+                None if since(c.last_heard) > limits.timeout => {
+                    due.silent.push((id, c.peer.is_some()));
+                }
+                None if c.peer.is_none() && since(c.opened_at) > limits.handshake => {
+                    due.no_handshake.push(id);
+                }
+                None => {}
+            }
+        }
+        due.expired = self
+            .peers()
+            .filter(|(_, p)| p.dropped_at.is_some_and(|t| since(t) > limits.grace))
+            .map(|(id, _)| id)
+            .collect();
+        due
+    }
+}
+
+impl<M: Clone> Table<M> {
+    /// Queues a commit for every live connection but `from`.
+    pub(super) fn relay(&mut self, from: Option<ConnId>, commit: &Commit<M>) {
+        for (&id, c) in &mut self.conns {
+            if Some(id) != from && c.live() {
+                c.relay.push(commit.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CommitId;
+
+    const LIMITS: Limits = Limits {
+        timeout: Duration::from_millis(1500),
+        handshake: Duration::from_secs(2),
+        grace: Duration::from_secs(10),
+    };
+
+    fn s(secs: f64) -> Duration {
+        Duration::from_secs_f64(secs)
+    }
+
+    #[test]
+    fn a_dropped_peer_may_resume_within_the_grace_window_only() {
+        let mut t: Table<u8> = Table::default();
+        t.open(7, s(0.0));
+        let ann = t.add_peer("ann".into(), 42);
+        assert_eq!(t.bind(7, ann, Tick(10)), Some(42));
+        assert_eq!(t.lost(7, s(5.0)), Some(ann));
+        assert_eq!(t.by_token(42), Some((ann, None)));
+        assert!(t.due(s(14.9), LIMITS).expired.is_empty());
+        assert_eq!(t.due(s(15.1), LIMITS).expired, vec![ann]);
+        // Back in time: bound to a new connection, the window closes.
+        t.open(8, s(14.0));
+        t.bind(8, ann, Tick(20));
+        assert!(t.due(s(15.1), LIMITS).expired.is_empty());
+        assert!(t.retire(ann, 99));
+        assert_eq!(t.by_token(42), None, "a retired token resumes nothing");
+    }
+
+    #[test]
+    fn silent_idle_and_closed_connections_are_told_apart() {
+        let mut t: Table<u8> = Table::default();
+        t.open(1, s(0.0));
+        t.open(2, s(0.0));
+        t.open(3, s(0.0));
+        let bob = t.add_peer("bob".into(), 1);
+        t.bind(2, bob, Tick(0));
+        if let Some(c) = t.conn_mut(3) {
+            c.closing_at = Some(s(0.5));
+        }
+        for id in [1, 2] {
+            if let Some(c) = t.conn_mut(id) {
+                c.last_heard = s(1.0);
+            }
+        }
+        let due = t.due(s(2.1), LIMITS);
+        assert_eq!(due.closed, vec![3]);
+        assert_eq!(
+            due.no_handshake,
+            vec![1],
+            "heard from, but never said Hello"
+        );
+        assert!(due.silent.is_empty());
+        let due = t.due(s(2.6), LIMITS);
+        assert_eq!(due.silent, vec![(1, false), (2, true)]);
+    }
+
+    #[test]
+    fn relays_go_to_every_live_connection_but_the_author() {
+        let mut t: Table<u8> = Table::default();
+        for id in 1..=3 {
+            t.open(id, s(0.0));
+            let p = t.add_peer(format!("p{id}"), id);
+            t.bind(id, p, Tick(0));
+        }
+        t.open(4, s(0.0));
+        let id = CommitId {
+            author: PeerId(1),
+            seq: 0,
+        };
+        t.relay(Some(1), &Commit::game(id, Tick(5), 9u8));
+        let queued: Vec<usize> = (1..=4)
+            .map(|c| t.conn(c).map_or(0, |c| c.relay.len()))
+            .collect();
+        assert_eq!(
+            queued,
+            vec![0, 1, 1, 0],
+            "not the author, not the unhandshaken"
+        );
+        assert_eq!(t.live(), vec![1, 2, 3]);
+        assert_eq!(t.next_peer(), PeerId(4));
+    }
+}
