@@ -27,7 +27,8 @@ use link::Link;
 /// How long a client waits for the transport to connect and for the Welcome.
 const HANDSHAKE_WAIT: Duration = Duration::from_secs(10);
 
-/// Where a client is (a summary of its [`Phase`] for games and overlays).
+/// Where a client is, for games and overlays (a summary of its internal state
+/// machine: connecting, handshaking, running, reconnecting, stopped).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientStatus {
     /// Waiting for the transport to connect.
