@@ -74,6 +74,11 @@ fn on_a_fast_link_relayed_commits_arrive_in_time_and_nobody_rolls_back() {
         lan.host.stats()
     );
     assert_eq!(lan.host.stats().restamped, 0);
+    assert_eq!(
+        lan.host.seal_delay(),
+        1,
+        "no jitter, the smallest seal delay"
+    );
     lan.check_logs(&["ann", "bob", "cat"]);
 }
 

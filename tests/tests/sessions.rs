@@ -69,6 +69,11 @@ fn three_clients_on_a_noisy_link_keep_one_log() {
     );
     assert!(stats.jitter > Duration::from_millis(10), "{stats:?}");
     assert!(
+        lan.host.seal_delay() > 1,
+        "the seal delay grew with the jitter: {}",
+        lan.host.seal_delay()
+    );
+    assert!(
         lan.host.stats().restamped < made as u64 / 20,
         "few late commits: {:?}",
         lan.host.stats()

@@ -165,6 +165,12 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         self.timeline.head()
     }
 
+    /// The current seal delay, in ticks: one plus twice the worst client's jitter,
+    /// within the configured bounds.
+    pub fn seal_delay(&self) -> u64 {
+        self.seal_delay
+    }
+
     /// The host's timeline (prediction up to its clock, over the sealed state).
     pub fn timeline(&self) -> &Timeline<W, M> {
         &self.timeline

@@ -137,6 +137,14 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             Err(e) => {
                 let reason = format!("a {channel:?} message could not be queued: {e}");
                 tracing::warn!("closing connection {conn}: {reason}");
+                // The client hears why, on the channel that still has room.
+                let kick = HostMsg::<M>::Kick {
+                    reason: reason.clone(),
+                };
+                if let Ok(bytes) = encode_msg(&kick) {
+                    let _ = self.transport.send(conn, Channel::Unreliable, bytes);
+                    self.transport.flush();
+                }
                 self.transport.disconnect(conn);
                 self.events.push(SessionEvent::Kicked {
                     peer: self.table.conn(conn).and_then(|c| c.peer),
