@@ -10,7 +10,7 @@ use crate::net::protocol::{
     CatchUp, ClientMsg, ClockSample, Hello, HostMsg, MAX_COMMITS_PER_UPDATE, Welcome, decode_client,
 };
 use crate::record::RecordedEvent;
-use crate::timeline::{Accepted, SequencerError};
+use crate::timeline::SequencerError;
 use crate::transport::{Channel, ConnId, HostTransport};
 
 use super::handshake::{Admission, Policy, admit, check_hello, clean_name};
@@ -67,7 +67,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// The acknowledgement and clock sample of an update.
     fn on_update(&mut self, conn: ConnId, ack: Tick, clock: Option<ClockSample>, gap: bool) {
-        let sealed = self.sequencer.sealed_tick();
+        let sealed = self.sealer.sealed_tick();
         let now = self.now;
         let Some(c) = self.table.conn_mut(conn) else {
             return;
@@ -135,17 +135,14 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         from: Option<ConnId>,
         commit: Commit<M>,
     ) -> Result<(), SequencerError> {
-        let mut relayed = commit.clone();
-        match self.sequencer.accept(commit)? {
-            Accepted::Duplicate => return Ok(()),
-            Accepted::Queued(tick) => relayed.tick = tick,
-            Accepted::Restamped { to, .. } => {
-                self.stats.restamped += 1;
-                relayed.tick = to;
-            }
+        let Some((relayed, restamped, rollback)) = self.sealer.admit(commit)? else {
+            return Ok(());
+        };
+        if restamped {
+            self.stats.restamped += 1;
         }
         self.table.relay(from, &relayed);
-        if let Some(r) = self.timeline.receive_relayed(relayed) {
+        if let Some(r) = rollback {
             self.events.push(SessionEvent::RolledBack {
                 from: r.from,
                 depth: r.depth,
@@ -155,7 +152,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     pub(super) fn on_checksum(&mut self, conn: ConnId, peer: PeerId, tick: Tick, value: u64) {
-        let Some(&expected) = self.checksums.get(&tick) else {
+        let Some(expected) = self.sealer.checksum_at(tick) else {
             return;
         };
         let Some(c) = self.table.conn_mut(conn) else {
@@ -174,7 +171,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         if c.healing.is_some_and(|h| tick <= h.plus(patience)) {
             return;
         }
-        let heal_tick = self.sequencer.sealed_tick();
+        let heal_tick = self.sealer.sealed_tick();
         c.healing = Some(heal_tick);
         self.stats.desyncs += 1;
         tracing::warn!(
@@ -193,7 +190,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             Channel::Reliable,
             &HostMsg::Desync { tick, heal_tick },
         );
-        match encode_state(self.timeline.sealed_state()) {
+        match encode_state(self.sealer.timeline().sealed_state()) {
             Ok(state) => self.send(
                 conn,
                 Channel::Reliable,
@@ -220,7 +217,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             Some((peer, conn, r.sealed_tick))
         });
         let connected = self.table.live().len();
-        let sealed = self.sequencer.sealed_tick();
+        let sealed = self.sealer.sealed_tick();
         let can_catch_up = |tick: Tick| self.resend.covers_after(tick, sealed);
         let (peer, catch_up) = match admit(resumable, can_catch_up, connected, policy) {
             Err(reason) => return self.reject(conn, reason),
@@ -237,7 +234,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 self.events.push(SessionEvent::Reconnected { peer });
                 (peer, CatchUp::Ticks(self.resend.after(from)))
             }
-            Ok(Admission::New) => match encode_state(self.timeline.sealed_state()) {
+            Ok(Admission::New) => match encode_state(self.sealer.timeline().sealed_state()) {
                 Ok(state) => (
                     self.new_peer(&hello.name),
                     CatchUp::Snapshot {
@@ -257,15 +254,13 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     fn new_peer(&mut self, name: &str) -> PeerId {
         let name = clean_name(name, self.table.next_peer());
         let peer = self.table.add_peer(name.clone(), random_token());
-        if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
-            tracing::error!("cannot mint a join: {e}");
-        }
+        self.sealer.system(Body::Join { peer, name });
         peer
     }
 
     /// Binds `peer` to `conn` and sends the Welcome.
     fn welcome(&mut self, conn: ConnId, peer: PeerId, catch_up: CatchUp<M>) {
-        let Some(token) = self.table.bind(conn, peer, self.sequencer.sealed_tick()) else {
+        let Some(token) = self.table.bind(conn, peer, self.sealer.sealed_tick()) else {
             return;
         };
         let welcome = Welcome {

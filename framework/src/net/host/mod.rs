@@ -11,6 +11,7 @@ mod handshake;
 mod inbound;
 mod links;
 mod resend;
+mod sealer;
 mod table;
 mod ticks;
 
@@ -20,7 +21,7 @@ use std::time::Duration;
 
 use crate::model::{Body, Commit, CommitId, Modification, PeerId, Tick, WorkSpace};
 use crate::ratelog::RateLog;
-use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
+use crate::timeline::{SequencerConfig, Timeline, TimelineConfig};
 use crate::transport::{HostEvent, HostTransport};
 
 use super::config::HostConfig;
@@ -28,6 +29,7 @@ use super::events::{PeerInfo, SessionError, SessionEvent, SessionStats};
 use super::journal::{Recorder, Roster};
 use handshake::clean_name;
 use resend::ResendBuffer;
+use sealer::Sealer;
 use table::Table;
 
 /// How long a kicked or rejected connection lingers so its last message gets out.
@@ -40,11 +42,10 @@ const HANDSHAKE_LIMIT: Duration = Duration::from_secs(2);
 pub struct HostSession<W, M, T> {
     config: HostConfig,
     transport: T,
-    timeline: Timeline<W, M>,
-    sequencer: Sequencer<M>,
+    /// The sequencer and the host's own timeline.
+    sealer: Sealer<W, M>,
     /// Recent sealed ticks with their encoded sizes, for resending.
     resend: ResendBuffer<M>,
-    checksums: BTreeMap<Tick, u64>,
     table: Table<M>,
     /// The current seal delay, in ticks (follows the clients' jitter).
     seal_delay: u64,
@@ -69,7 +70,7 @@ impl<W, M, T> std::fmt::Debug for HostSession<W, M, T> {
             f,
             "HostSession({} peers, sealed {})",
             self.table.peers().count(),
-            self.sequencer.sealed_tick()
+            self.sealer.sealed_tick()
         )
     }
 }
@@ -106,31 +107,31 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             )?),
             None => None,
         };
-        let timeline = Timeline::new(PeerId::HOST, genesis, config.seed, timeline_config)?;
-        let mut sequencer = Sequencer::new(
-            SequencerConfig {
-                max_ahead: config.max_ahead,
-            },
-            Tick::GENESIS,
-        );
+        let sequencer_config = SequencerConfig {
+            max_ahead: config.max_ahead,
+        };
+        let keep_checksums = 60 * u64::from(config.tick_rate);
+        let mut sealer = Sealer::new(
+            genesis,
+            config.seed,
+            timeline_config,
+            sequencer_config,
+            keep_checksums,
+        )?;
         let mut table = Table::default();
         if let Some(name) = &config.player {
-            if let Err(e) = sequencer.system(Body::Join {
+            sealer.system(Body::Join {
                 peer: PeerId::HOST,
                 name: name.clone(),
-            }) {
-                tracing::error!("cannot mint the host's join: {e}");
-            }
+            });
             table.insert_peer(PeerId::HOST, name.clone(), 0);
         }
         Ok(HostSession {
             seal_delay: config.seal_delay.max(1),
             config,
             transport,
-            timeline,
-            sequencer,
+            sealer,
             resend: ResendBuffer::default(),
-            checksums: BTreeMap::new(),
             table,
             log: RateLog::default(),
             local: BTreeMap::new(),
@@ -147,22 +148,22 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// The host's predicted state (what a listen-server host renders).
     pub fn state(&self) -> &W {
-        self.timeline.state()
+        self.sealer.timeline().state()
     }
 
     /// The sealed state.
     pub fn sealed_state(&self) -> &W {
-        self.timeline.sealed_state()
+        self.sealer.timeline().sealed_state()
     }
 
     /// The last sealed tick.
     pub fn sealed_tick(&self) -> Tick {
-        self.sequencer.sealed_tick()
+        self.sealer.sealed_tick()
     }
 
     /// The host's clock tick.
     pub fn head(&self) -> Tick {
-        self.timeline.head()
+        self.sealer.timeline().head()
     }
 
     /// The current seal delay, in ticks: one plus twice the worst client's jitter,
@@ -173,18 +174,18 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// The host's timeline (prediction up to its clock, over the sealed state).
     pub fn timeline(&self) -> &Timeline<W, M> {
-        &self.timeline
+        self.sealer.timeline()
     }
 
     /// The checksum of the sealed state.
     pub fn sealed_checksum(&mut self) -> u64 {
-        self.timeline.sealed_checksum()
+        self.sealer.sealed_checksum()
     }
 
     /// The host's own checksum at a recent sealed tick (every tick is kept for a
     /// while).
     pub fn checksum_at(&self, tick: Tick) -> Option<u64> {
-        self.checksums.get(&tick).copied()
+        self.sealer.checksum_at(tick)
     }
 
     /// Names of the peers in the sealed state.
@@ -213,7 +214,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// Counters.
     pub fn stats(&self) -> SessionStats {
-        let t = self.timeline.stats();
+        let t = self.sealer.timeline().stats();
         let rtts: Vec<Duration> = self.table.conns().filter_map(|(_, c)| c.rtt).collect();
         let rtt = if rtts.is_empty() {
             Duration::ZERO
@@ -248,8 +249,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     /// Commits a Modification as the host's own player. `None` on a dedicated host.
     pub fn commit(&mut self, modification: M) -> Option<CommitId> {
         self.config.player.as_ref()?;
-        let id = self.timeline.commit(modification);
-        for commit in self.timeline.take_outgoing() {
+        let (id, outgoing) = self.sealer.own_commit(modification);
+        for commit in outgoing {
             if let Err(e) = self.admit(None, commit) {
                 tracing::warn!("host commit refused: {e}");
             }
@@ -264,9 +265,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let name = clean_name(name, self.table.next_peer());
         let peer = self.table.add_peer(name.clone(), 0);
         self.local.insert(peer, 0);
-        if let Err(e) = self.sequencer.system(Body::Join { peer, name }) {
-            tracing::error!("cannot mint a join: {e}");
-        }
+        self.sealer.system(Body::Join { peer, name });
         peer
     }
 
@@ -284,7 +283,11 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             seq: *seq,
         };
         *seq += 1;
-        let tick = self.timeline.head().plus(self.config.input_delay.max(1));
+        let tick = self
+            .sealer
+            .timeline()
+            .head()
+            .plus(self.config.input_delay.max(1));
         self.admit(None, Commit::game(id, tick, modification))
             .ok()
             .map(|_| id)

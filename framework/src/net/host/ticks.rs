@@ -29,28 +29,25 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// Seals what is due and moves the host's own head to its clock.
     pub(super) fn run_clock(&mut self) {
-        let target = self.host_tick();
         self.seal_delay = self.wanted_seal_delay();
-        while self.timeline.head().0 < target {
-            let seal_to = Tick((self.timeline.head().0 + 1).saturating_sub(self.seal_delay));
-            for st in self.sequencer.seal_through(seal_to) {
-                self.resend.push(&st);
-                match self.timeline.receive_sealed(st) {
-                    Ok(outcome) => {
-                        if let Some(r) = outcome.rollback {
-                            self.events.push(SessionEvent::RolledBack {
-                                from: r.from,
-                                depth: r.depth,
-                            });
-                        }
-                    }
-                    Err(e) => tracing::error!("host timeline refused its own sealed tick: {e}"),
+        let sealed = self.sealer.run_to(self.host_tick(), self.seal_delay);
+        for st in &sealed.ticks {
+            self.resend.push(st);
+        }
+        for r in sealed.rollbacks {
+            self.events.push(SessionEvent::RolledBack {
+                from: r.from,
+                depth: r.depth,
+            });
+        }
+        for entry in sealed.entries {
+            self.roster.observe(&entry, &mut self.events);
+            for commit in &entry.commits {
+                if let Body::Leave { peer } = commit.body {
+                    self.table.remove_peer(peer);
                 }
             }
-            self.process_journal();
-            if self.timeline.advance().is_err() {
-                break;
-            }
+            record_entry(&mut self.recorder, &entry, &mut self.events);
         }
         self.trim_recent();
     }
@@ -70,34 +67,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         (1 + jitter_ticks).clamp(min, self.config.max_seal_delay.max(min))
     }
 
-    pub(super) fn process_journal(&mut self) {
-        for entry in self.timeline.drain_journal() {
-            if let Some(sum) = entry.checksum {
-                self.checksums.insert(entry.tick, sum);
-            }
-            self.roster.observe(&entry, &mut self.events);
-            for commit in &entry.commits {
-                if let Body::Leave { peer } = commit.body {
-                    self.table.remove_peer(peer);
-                }
-            }
-            record_entry(&mut self.recorder, &entry, &mut self.events);
-        }
-        let keep = 60 * u64::from(self.config.tick_rate);
-        let sealed = self.sequencer.sealed_tick();
-        while self
-            .checksums
-            .first_key_value()
-            .is_some_and(|(t, _)| sealed.since(*t) > keep)
-        {
-            self.checksums.pop_first();
-        }
-    }
-
     /// Keeps sealed ticks that a connected client has not acknowledged, or that a
     /// dropped one may need to resume, within a hard cap.
     pub(super) fn trim_recent(&mut self) {
-        let sealed = self.sequencer.sealed_tick();
+        let sealed = self.sealer.sealed_tick();
         let grace_ticks =
             self.config.grace.as_secs().saturating_add(2) * u64::from(self.config.tick_rate);
         let cap = grace_ticks.max(60 * u64::from(self.config.tick_rate));
@@ -174,7 +147,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     /// The frame due for a client now, if any: relayed commits, sealed ticks it
     /// lacks, a clock echo. Nothing when nothing is due.
     fn frame_for(&mut self, conn: ConnId) -> Option<HostMsg<M>> {
-        let sealed = self.sequencer.sealed_tick();
+        let sealed = self.sealer.sealed_tick();
         let now = self.now;
         let progress_every = (u64::from(self.config.tick_rate) / 4).max(1);
         let c = self.table.conn_mut(conn)?;

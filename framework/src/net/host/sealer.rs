@@ -1,0 +1,214 @@
+//! The host's sealing: its Sequencer (the one order) and its own Timeline (what
+//! the host's players see), kept in step, with the host's checksum of every
+//! recent sealed tick.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Body, Commit, CommitId, Modification, Tick, WorkSpace};
+use crate::timeline::{
+    Accepted, Rollback, SealedEntry, Sequencer, SequencerConfig, SequencerError, Timeline,
+    TimelineConfig,
+};
+
+/// What sealing up to the host's clock produced.
+pub(super) struct Sealed<W, M> {
+    /// The ticks sealed, in order (for the resend buffer).
+    pub(super) ticks: Vec<crate::model::SealedTick<M>>,
+    /// The host's journal of them (roster, recording).
+    pub(super) entries: Vec<SealedEntry<W, M>>,
+    /// Corrections of the host's own prediction.
+    pub(super) rollbacks: Vec<Rollback>,
+}
+
+/// Sequencer and host timeline.
+#[derive(Debug)]
+pub(super) struct Sealer<W, M> {
+    sequencer: Sequencer<M>,
+    timeline: Timeline<W, M>,
+    checksums: BTreeMap<Tick, u64>,
+    /// Checksums are kept this many ticks.
+    keep: u64,
+}
+
+impl<W, M> Sealer<W, M> {
+    /// The last sealed tick.
+    pub(super) fn sealed_tick(&self) -> Tick {
+        self.sequencer.sealed_tick()
+    }
+}
+
+impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
+    /// Sealing from `genesis`; the host's timeline predicts `max_prediction`
+    /// ticks past the sealed tick (its largest seal delay and one).
+    pub(super) fn new(
+        genesis: W,
+        seed: u64,
+        timeline: TimelineConfig,
+        sequencer: SequencerConfig,
+        keep_checksums: u64,
+    ) -> Result<Self, crate::timeline::ConfigError> {
+        Ok(Sealer {
+            sequencer: Sequencer::new(sequencer, Tick::GENESIS),
+            timeline: Timeline::new(crate::model::PeerId::HOST, genesis, seed, timeline)?,
+            checksums: BTreeMap::new(),
+            keep: keep_checksums,
+        })
+    }
+
+    pub(super) fn timeline(&self) -> &Timeline<W, M> {
+        &self.timeline
+    }
+
+    pub(super) fn sealed_checksum(&mut self) -> u64 {
+        self.timeline.sealed_checksum()
+    }
+
+    /// The host's checksum at a recent sealed tick.
+    pub(super) fn checksum_at(&self, tick: Tick) -> Option<u64> {
+        self.checksums.get(&tick).copied()
+    }
+
+    /// Mints a `Join` or `Leave` for the next open tick.
+    pub(super) fn system(&mut self, body: Body<M>) {
+        if let Err(e) = self.sequencer.system(body) {
+            tracing::error!("cannot mint a system commit: {e}");
+        }
+    }
+
+    /// Stamps a Modification of the host's own player (through its timeline, so
+    /// that the host predicts it) and returns it for admission.
+    pub(super) fn own_commit(&mut self, modification: M) -> (CommitId, Vec<Commit<M>>) {
+        let id = self.timeline.commit(modification);
+        (id, self.timeline.take_outgoing())
+    }
+
+    /// Accepts a commit into the order. A new one comes back stamped with the
+    /// tick it will be sealed in (to relay), with the host's own prediction
+    /// already holding it; a duplicate gives `None`. The flag says whether it was
+    /// re-stamped because its tick was already sealed.
+    ///
+    /// # Errors
+    ///
+    /// [`SequencerError`] from the sequencer (too far ahead, a system body).
+    pub(super) fn admit(
+        &mut self,
+        commit: Commit<M>,
+    ) -> Result<Option<(Commit<M>, bool, Option<Rollback>)>, SequencerError> {
+        let mut relayed = commit.clone();
+        let restamped = match self.sequencer.accept(commit)? {
+            Accepted::Duplicate => return Ok(None),
+            Accepted::Queued(tick) => {
+                relayed.tick = tick;
+                false
+            }
+            Accepted::Restamped { to, .. } => {
+                relayed.tick = to;
+                true
+            }
+        };
+        let rollback = self.timeline.receive_relayed(relayed.clone());
+        Ok(Some((relayed, restamped, rollback)))
+    }
+
+    /// Moves the host's head to `target`, sealing every tick `seal_delay` ticks
+    /// behind it on the way.
+    pub(super) fn run_to(&mut self, target: u64, seal_delay: u64) -> Sealed<W, M> {
+        let mut out = Sealed {
+            ticks: Vec::new(),
+            entries: Vec::new(),
+            rollbacks: Vec::new(),
+        };
+        while self.timeline.head().0 < target {
+            let seal_to = Tick((self.timeline.head().0 + 1).saturating_sub(seal_delay));
+            for st in self.sequencer.seal_through(seal_to) {
+                out.ticks.push(st.clone());
+                match self.timeline.receive_sealed(st) {
+                    Ok(outcome) => out.rollbacks.extend(outcome.rollback),
+                    Err(e) => tracing::error!("host timeline refused its own sealed tick: {e}"),
+                }
+            }
+            if self.timeline.advance().is_err() {
+                break;
+            }
+        }
+        for entry in self.timeline.drain_journal() {
+            if let Some(sum) = entry.checksum {
+                self.checksums.insert(entry.tick, sum);
+            }
+            out.entries.push(entry);
+        }
+        let sealed = self.sequencer.sealed_tick();
+        while self
+            .checksums
+            .first_key_value()
+            .is_some_and(|(t, _)| sealed.since(*t) > self.keep)
+        {
+            self.checksums.pop_first();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{Push, Tally};
+    use crate::model::PeerId;
+
+    fn sealer() -> Sealer<Tally, Push> {
+        let config = TimelineConfig {
+            max_prediction: 4,
+            journal: true,
+            checksum_interval: 1,
+            ..TimelineConfig::default()
+        };
+        Sealer::new(Tally::default(), 3, config, SequencerConfig::default(), 10)
+            .expect("valid config")
+    }
+
+    #[test]
+    fn sealing_trails_the_head_by_the_seal_delay_and_keeps_recent_checksums() {
+        let mut s = sealer();
+        let out = s.run_to(20, 2);
+        assert_eq!(s.timeline().head(), Tick(20));
+        assert_eq!(s.sealed_tick(), Tick(18));
+        assert_eq!(out.ticks.len(), 18);
+        assert_eq!(out.entries.len(), 18);
+        assert!(s.checksum_at(Tick(8)).is_some());
+        assert!(s.checksum_at(Tick(7)).is_none(), "older than 10 ticks");
+        assert_eq!(s.checksum_at(Tick(18)), Some(s.sealed_checksum()));
+    }
+
+    #[test]
+    fn an_admitted_commit_is_predicted_and_sealed_without_rollback() {
+        let mut s = sealer();
+        s.run_to(5, 1);
+        let id = CommitId {
+            author: PeerId(2),
+            seq: 0,
+        };
+        let (relayed, restamped, rollback) = s
+            .admit(Commit::game(id, Tick(7), Push(1)))
+            .expect("in range")
+            .expect("new");
+        assert_eq!((relayed.tick, restamped, rollback), (Tick(7), false, None));
+        assert!(
+            s.admit(relayed.clone()).expect("in range").is_none(),
+            "duplicate"
+        );
+        let out = s.run_to(10, 1);
+        assert!(out.rollbacks.is_empty(), "the host predicted it");
+        assert!(out.ticks.iter().any(|st| st.ids().any(|i| i == id)));
+        // A late one is re-stamped to the next open tick and rolls the head back.
+        let late = CommitId {
+            author: PeerId(2),
+            seq: 1,
+        };
+        let (relayed, restamped, rollback) = s
+            .admit(Commit::game(late, Tick(3), Push(2)))
+            .expect("in range")
+            .expect("new");
+        assert_eq!((relayed.tick, restamped), (Tick(10), true));
+        assert_eq!(rollback.map(|r| r.from), Some(Tick(10)));
+    }
+}
