@@ -135,14 +135,14 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         from: Option<ConnId>,
         commit: Commit<M>,
     ) -> Result<(), SequencerError> {
-        let Some((relayed, restamped, rollback)) = self.sealer.admit(commit)? else {
+        let Some(admitted) = self.sealer.admit(commit)? else {
             return Ok(());
         };
-        if restamped {
+        if admitted.restamped {
             self.stats.restamped += 1;
         }
-        self.table.relay(from, &relayed);
-        if let Some(r) = rollback {
+        self.table.relay(from, &admitted.commit);
+        if let Some(r) = admitted.rollback {
             self.events.push(SessionEvent::RolledBack {
                 from: r.from,
                 depth: r.depth,

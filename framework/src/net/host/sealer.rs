@@ -20,6 +20,16 @@ pub(super) struct Sealed<W, M> {
     pub(super) rollbacks: Vec<Rollback>,
 }
 
+/// A newly admitted commit: stamped with the tick it will be sealed in.
+pub(super) struct Admitted<M> {
+    /// The commit, to relay.
+    pub(super) commit: Commit<M>,
+    /// Its tick was already sealed; it was re-stamped to the next open one.
+    pub(super) restamped: bool,
+    /// The host's own prediction had to be corrected for it.
+    pub(super) rollback: Option<Rollback>,
+}
+
 /// Sequencer and host timeline.
 #[derive(Debug)]
 pub(super) struct Sealer<W, M> {
@@ -84,8 +94,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
 
     /// Accepts a commit into the order. A new one comes back stamped with the
     /// tick it will be sealed in (to relay), with the host's own prediction
-    /// already holding it; a duplicate gives `None`. The flag says whether it was
-    /// re-stamped because its tick was already sealed.
+    /// already holding it; a duplicate gives `None`.
     ///
     /// # Errors
     ///
@@ -93,7 +102,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
     pub(super) fn admit(
         &mut self,
         commit: Commit<M>,
-    ) -> Result<Option<(Commit<M>, bool, Option<Rollback>)>, SequencerError> {
+    ) -> Result<Option<Admitted<M>>, SequencerError> {
         let mut relayed = commit.clone();
         let restamped = match self.sequencer.accept(commit)? {
             Accepted::Duplicate => return Ok(None),
@@ -107,7 +116,11 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
             }
         };
         let rollback = self.timeline.receive_relayed(relayed.clone());
-        Ok(Some((relayed, restamped, rollback)))
+        Ok(Some(Admitted {
+            commit: relayed,
+            restamped,
+            rollback,
+        }))
     }
 
     /// Moves the host's head to `target`, sealing every tick `seal_delay` ticks
@@ -187,15 +200,15 @@ mod tests {
             author: PeerId(2),
             seq: 0,
         };
-        let (relayed, restamped, rollback) = s
+        let a = s
             .admit(Commit::game(id, Tick(7), Push(1)))
             .expect("in range")
             .expect("new");
-        assert_eq!((relayed.tick, restamped, rollback), (Tick(7), false, None));
-        assert!(
-            s.admit(relayed.clone()).expect("in range").is_none(),
-            "duplicate"
+        assert_eq!(
+            (a.commit.tick, a.restamped, a.rollback),
+            (Tick(7), false, None)
         );
+        assert!(s.admit(a.commit).expect("in range").is_none(), "duplicate");
         let out = s.run_to(10, 1);
         assert!(out.rollbacks.is_empty(), "the host predicted it");
         assert!(out.ticks.iter().any(|st| st.ids().any(|i| i == id)));
@@ -204,11 +217,11 @@ mod tests {
             author: PeerId(2),
             seq: 1,
         };
-        let (relayed, restamped, rollback) = s
+        let a = s
             .admit(Commit::game(late, Tick(3), Push(2)))
             .expect("in range")
             .expect("new");
-        assert_eq!((relayed.tick, restamped), (Tick(10), true));
-        assert_eq!(rollback.map(|r| r.from), Some(Tick(10)));
+        assert_eq!((a.commit.tick, a.restamped), (Tick(10), true));
+        assert_eq!(a.rollback.map(|r| r.from), Some(Tick(10)));
     }
 }
