@@ -9,6 +9,16 @@ use std::time::Duration;
 use crate::model::{Commit, PeerId, Tick};
 use crate::transport::ConnId;
 
+/// A clock echo waits at most this long for a frame to ride along with.
+const ECHO_WAIT: Duration = Duration::from_millis(250);
+/// Unacknowledged sealed ticks are sent again after the round trip plus this
+/// (longer than a client waits between acknowledgements; a lost frame followed
+/// by another is reported by the client as a gap long before).
+const RESEND_SLACK: Duration = Duration::from_millis(650);
+/// A client with unsent sealed ticks hears from the host at least this often
+/// (sealed ticks are otherwise batched by the quarter of a second).
+const KEEP_ALIVE: Duration = Duration::from_millis(250);
+
 /// One connection.
 #[derive(Debug)]
 pub(super) struct Conn<M> {
@@ -60,6 +70,32 @@ impl<M> Conn<M> {
     /// Handshaken and not closing: it gets frames and relays.
     pub(super) fn live(&self) -> bool {
         self.peer.is_some() && self.closing_at.is_none()
+    }
+
+    /// Whether a frame is due at `now`, with `sealed` the last sealed tick and
+    /// sealed ticks batched by `progress_every` ticks. Restarts the sending of
+    /// unacknowledged ticks when their acknowledgement is overdue.
+    pub(super) fn frame_due(&mut self, now: Duration, sealed: Tick, progress_every: u64) -> bool {
+        let since = |t: Duration| now.saturating_sub(t);
+        let resend_after = self.rtt.unwrap_or(Duration::from_millis(100)) + RESEND_SLACK;
+        if self.unacked_since.is_some_and(|t| since(t) > resend_after) {
+            self.sent_through = self.ack;
+            self.unacked_since = None;
+        }
+        let unsent = sealed.since(self.sent_through);
+        let since_frame = self.last_frame_at.map_or(Duration::MAX, since);
+        // A clock echo rides along with other traffic; it is worth a frame of its
+        // own only after a while (the time it waited is reported, so nothing is lost).
+        let echo_waited = self
+            .echo
+            .is_some_and(|(_, at)| !self.echoed && since(at) >= ECHO_WAIT);
+        // Sealed ticks alone wait for a batch: the commits in them reached the
+        // client as relays already, so sealing only confirms what it predicts.
+        !self.relay.is_empty()
+            || self.resend_now
+            || echo_waited
+            || unsent >= progress_every
+            || (unsent > 0 && since_frame >= KEEP_ALIVE)
     }
 }
 
@@ -313,6 +349,46 @@ mod tests {
         assert!(due.silent.is_empty());
         let due = t.due(s(2.6), LIMITS);
         assert_eq!(due.silent, vec![(1, false), (2, true)]);
+    }
+
+    #[test]
+    fn frames_are_due_for_relays_batches_and_overdue_acknowledgements_only() {
+        let mut c: Conn<u8> = Conn::new(s(0.0));
+        c.peer = Some(PeerId(1));
+        c.last_frame_at = Some(s(1.0));
+        c.sent_through = Tick(100);
+        c.ack = Tick(100);
+        assert!(
+            !c.frame_due(s(1.01), Tick(102), 15),
+            "2 new sealed ticks wait"
+        );
+        assert!(
+            c.frame_due(s(1.01), Tick(115), 15),
+            "a quarter second's batch"
+        );
+        assert!(
+            c.frame_due(s(1.3), Tick(101), 15),
+            "nothing sent for 250 ms"
+        );
+        c.relay.push(Commit::game(
+            CommitId {
+                author: PeerId(2),
+                seq: 0,
+            },
+            Tick(103),
+            1,
+        ));
+        assert!(c.frame_due(s(1.01), Tick(100), 15), "a relay goes at once");
+        c.relay.clear();
+        // Ticks out since 1.0 s without an acknowledgement: sent again after
+        // RTT + 650 ms.
+        c.sent_through = Tick(110);
+        c.unacked_since = Some(s(1.0));
+        c.rtt = Some(Duration::from_millis(50));
+        assert!(!c.frame_due(s(1.6), Tick(110), 15));
+        assert_eq!(c.sent_through, Tick(110));
+        assert!(c.frame_due(s(1.8), Tick(110), 15));
+        assert_eq!(c.sent_through, Tick(100), "back to the acknowledgement");
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! The host's clock: sealing due ticks, and the frames that carry sealed ticks,
 //! relayed commits and clock echoes to clients.
 
-use std::time::Duration;
-
 use crate::model::Body;
 use crate::model::{Modification, Tick, WorkSpace};
 use crate::net::events::SessionEvent;
@@ -11,16 +9,6 @@ use crate::net::protocol::{FREQUENT_MESSAGE_BUDGET, HostClock, HostMsg, encode_m
 use crate::transport::{Channel, ConnId, HostTransport, SendError};
 
 use super::HostSession;
-
-/// A clock echo waits at most this long for a frame to ride along with.
-const ECHO_WAIT: Duration = Duration::from_millis(250);
-/// Unacknowledged sealed ticks are sent again after the round trip plus this
-/// (longer than a client waits between acknowledgements; a lost frame followed
-/// by another is reported by the client as a gap long before).
-const RESEND_SLACK: Duration = Duration::from_millis(650);
-/// A client with unsent sealed ticks hears from the host at least this often
-/// (sealed ticks are otherwise batched by the quarter of a second).
-const KEEP_ALIVE: Duration = Duration::from_millis(250);
 
 impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn host_tick(&self) -> u64 {
@@ -151,34 +139,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let now = self.now;
         let progress_every = (u64::from(self.config.tick_rate) / 4).max(1);
         let c = self.table.conn_mut(conn)?;
-        let since_frame = c
-            .last_frame_at
-            .map_or(Duration::MAX, |t| now.saturating_sub(t));
-        let resend_after = c.rtt.unwrap_or(Duration::from_millis(100)) + RESEND_SLACK;
-        if c.unacked_since
-            .is_some_and(|t| now.saturating_sub(t) > resend_after)
-        {
-            c.sent_through = c.ack;
-            c.unacked_since = None;
-        }
-        let unsent = sealed.since(c.sent_through);
-        let first_unsent = c.sent_through.next();
-        // Sealed ticks alone wait for a batch of a quarter of a second: the commits
-        // in them reached the client as relays already, so sealing only confirms
-        // what it predicts.
-        // A clock echo rides along with other traffic; it is worth a frame of its
-        // own only after a while (the time it waited is reported, so nothing is lost).
-        let echo_waited = c
-            .echo
-            .is_some_and(|(_, at)| !c.echoed && now.saturating_sub(at) >= ECHO_WAIT);
-        let due = !c.relay.is_empty()
-            || c.resend_now
-            || echo_waited
-            || unsent >= progress_every
-            || (unsent > 0 && since_frame >= KEEP_ALIVE);
-        if !due {
+        if !c.frame_due(now, sealed, progress_every) {
             return None;
         }
+        let first_unsent = c.sent_through.next();
         let relayed = std::mem::take(&mut c.relay);
         let echo = c
             .echo
