@@ -187,3 +187,76 @@ fn a_connection_that_never_says_hello_loses_its_slot_after_two_seconds() {
         "the host went on meanwhile"
     );
 }
+
+/// A host transport whose reliable channel holds at most 16 bytes.
+struct Tight(tickline::transport::MemoryHost);
+
+impl tickline::transport::HostTransport for Tight {
+    fn update(&mut self, now: Duration) -> Result<(), tickline::transport::TransportError> {
+        self.0.update(now)
+    }
+    fn poll(&mut self) -> Option<tickline::transport::HostEvent> {
+        self.0.poll()
+    }
+    fn send(
+        &mut self,
+        conn: tickline::transport::ConnId,
+        channel: tickline::transport::Channel,
+        bytes: Vec<u8>,
+    ) -> Result<(), tickline::transport::SendError> {
+        if channel == tickline::transport::Channel::Reliable && bytes.len() > 16 {
+            return Err(tickline::transport::SendError::Full {
+                bytes: bytes.len(),
+                available: 16,
+            });
+        }
+        self.0.send(conn, channel, bytes)
+    }
+    fn disconnect(&mut self, conn: tickline::transport::ConnId) {
+        self.0.disconnect(conn);
+    }
+    fn flush(&mut self) {
+        self.0.flush();
+    }
+}
+
+#[test]
+fn a_reliable_message_that_cannot_be_queued_ends_the_connection_with_a_reason_both_sides_see() {
+    use tickline::net::{ClientConfig, ClientSession, ClientStatus, HostSession};
+    use tickline::testing::arena::Arena;
+    use tickline::transport::memory_hub;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (transport, connector) = memory_hub();
+    let mut host: HostSession<Arena, Steer, _> =
+        HostSession::new(host_config(dir.path()), Arena::default(), Tight(transport))
+            .expect("host");
+    let config = ClientConfig {
+        game_id: tickline_e2e::lan::GAME.into(),
+        schema_hash: 7,
+        ..ClientConfig::default()
+    };
+    let mut client: ClientSession<Arena, Steer, _> =
+        ClientSession::new(config, connector.connect().expect("host alive")).expect("client");
+    let mut host_events = Vec::new();
+    let mut now = Duration::ZERO;
+    // The Welcome (a snapshot) does not fit: the host says why and closes.
+    while !matches!(client.status(), ClientStatus::Stopped(_)) {
+        assert!(now < Duration::from_secs(5), "{:?}", client.status());
+        now += Duration::from_millis(4);
+        host.update(now).expect("host");
+        host_events.extend(host.drain_events());
+        client.update(now).expect("client");
+    }
+    let ClientStatus::Stopped(why) = client.status() else {
+        unreachable!("the loop ends on Stopped");
+    };
+    assert!(why.contains("could not be queued"), "client: {why}");
+    assert!(
+        host_events.iter().any(|e| matches!(
+            e,
+            SessionEvent::Kicked { reason, .. } if reason.contains("could not be queued")
+        )),
+        "host: {host_events:?}"
+    );
+}
