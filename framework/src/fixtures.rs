@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Modification, PeerId, TickCtx, WorkSpace};
+use crate::model::{InvalidState, Modification, PeerId, TickCtx, WorkSpace};
 
 /// Records every value pushed, with its author and tick, so that any difference in
 /// order or tick shows in the checksum; `step` draws from the RNG.
@@ -27,6 +27,13 @@ impl WorkSpace for Tally {
     }
     fn on_leave(&mut self, peer: PeerId, _ctx: &mut TickCtx) {
         self.members.retain(|(p, _)| *p != peer.0);
+    }
+    fn validate(&self) -> Result<(), InvalidState> {
+        if self.members.len() > 1000 {
+            let n = self.members.len();
+            return Err(InvalidState::new(format!("{n} members, at most 1000")));
+        }
+        Ok(())
     }
 }
 

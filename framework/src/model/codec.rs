@@ -29,6 +29,9 @@ pub enum CodecError {
         /// The limit.
         limit: usize,
     },
+    /// The state decoded but its game refused it.
+    #[error(transparent)]
+    Invalid(#[from] crate::model::InvalidState),
     /// A valid value was followed by bytes that belong to nothing.
     #[error("{extra} unexpected bytes after the value")]
     TrailingBytes {
@@ -86,13 +89,16 @@ pub fn encode_state<T: Serialize>(state: &T) -> Result<Vec<u8>, CodecError> {
     Ok(bytes)
 }
 
-/// Decodes a snapshot made by [`encode_state`].
+/// Decodes a snapshot made by [`encode_state`] and checks it with
+/// [`WorkSpace::validate`](crate::WorkSpace::validate).
 ///
 /// # Errors
 ///
-/// As [`decode`] with the [`MAX_STATE_BYTES`] limit.
-pub fn decode_state<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    decode::<T, MAX_STATE_BYTES>(bytes)
+/// As [`decode`] with the [`MAX_STATE_BYTES`] limit, or [`CodecError::Invalid`].
+pub fn decode_state<W: crate::WorkSpace>(bytes: &[u8]) -> Result<W, CodecError> {
+    let state: W = decode::<W, MAX_STATE_BYTES>(bytes)?;
+    state.validate()?;
+    Ok(state)
 }
 
 #[cfg(test)]

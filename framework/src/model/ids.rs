@@ -18,16 +18,27 @@ impl Tick {
     /// The genesis tick: the state before any commit.
     pub const GENESIS: Tick = Tick(0);
 
-    /// The tick after this one.
+    /// The largest tick a session may reach (2^48: almost 37,000 years at 240 Hz).
+    /// Ticks read from outside (recordings, the network) above it are refused, so
+    /// that tick arithmetic on them can never overflow.
+    pub const MAX: Tick = Tick(1 << 48);
+
+    /// The tick after this one (saturating at `u64::MAX`).
     #[must_use]
     pub const fn next(self) -> Tick {
-        Tick(self.0 + 1)
+        Tick(self.0.saturating_add(1))
     }
 
-    /// This tick moved `n` ticks forward.
+    /// This tick moved `n` ticks forward (saturating at `u64::MAX`).
     #[must_use]
     pub const fn plus(self, n: u64) -> Tick {
-        Tick(self.0 + n)
+        Tick(self.0.saturating_add(n))
+    }
+
+    /// Whether this tick is within [`Tick::MAX`].
+    #[must_use]
+    pub const fn in_range(self) -> bool {
+        self.0 <= Tick::MAX.0
     }
 
     /// How many ticks lie between `earlier` and `self` (0 if `earlier` is later).

@@ -13,4 +13,4 @@ pub use commit::{Body, Commit, SealedTick, sort_canonical};
 pub use ctx::{STEP_STREAM, TickCtx};
 pub use ids::{CommitId, PeerId, Tick};
 pub use sim::{apply_commit, run_tick};
-pub use traits::{Modification, WorkSpace};
+pub use traits::{InvalidState, Modification, WorkSpace};

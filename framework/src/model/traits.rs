@@ -34,6 +34,34 @@ pub trait WorkSpace: Clone + Serialize + DeserializeOwned + Send + Sync + 'stati
     fn on_leave(&mut self, peer: PeerId, ctx: &mut TickCtx) {
         let _ = (peer, ctx);
     }
+
+    /// Checks a state that was decoded from outside: a recording's start state or
+    /// snapshot, or a host's Welcome or Heal. The framework calls it on every state
+    /// it decodes and refuses the state when it fails, so `step` and `apply` only
+    /// ever see states the game's own rules could reach in shape: sizes within
+    /// bounds, indices inside their collections, no value that would make a rule
+    /// overflow, allocate without bound or take time out of proportion.
+    ///
+    /// The default accepts every state.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidState`] naming what is wrong.
+    fn validate(&self) -> Result<(), InvalidState> {
+        Ok(())
+    }
+}
+
+/// Why a decoded state was refused by [`WorkSpace::validate`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid state: {0}")]
+pub struct InvalidState(pub String);
+
+impl InvalidState {
+    /// An error with this explanation.
+    pub fn new(why: impl Into<String>) -> Self {
+        InvalidState(why.into())
+    }
 }
 
 /// A deterministic change to a WorkSpace `W`.

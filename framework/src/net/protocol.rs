@@ -170,7 +170,7 @@ impl<M> SealedRun<M> {
         if through.0.checked_add(1) == Some(from.0) && self.ticks.is_empty() {
             return Ok(Vec::new());
         }
-        if through < from || through.since(from) >= MAX_SEALED_RUN {
+        if through < from || !through.in_range() || through.since(from) >= MAX_SEALED_RUN {
             return Err(RunError::Range { from, through });
         }
         let mut listed = self.ticks.into_iter().peekable();

@@ -69,6 +69,14 @@ pub enum TailProblem {
     /// The body does not decode.
     #[error("record does not decode: {0}")]
     Undecodable(String),
+    /// A record's tick does not fit where it stands: a checksum or snapshot for a
+    /// tick not yet sealed, a commit stamped with another tick than its sealed
+    /// tick, or a tick beyond [`Tick::MAX`].
+    #[error("record for tick {0} does not belong here")]
+    Misplaced(Tick),
+    /// The file could not be read further.
+    #[error("read failed: {0}")]
+    Unreadable(String),
     /// A sealed tick is not the one after the previous.
     #[error("sealed tick {found} out of sequence (expected {expected})")]
     OutOfSequence {
@@ -104,6 +112,12 @@ pub enum ReplayError {
         /// The last sealed tick.
         last: Tick,
     },
+    /// A recording could not be opened or read.
+    #[error(transparent)]
+    Read(#[from] RecordError),
+    /// A file changed while it was being read.
+    #[error("{0} changed while it was being read")]
+    Changed(String),
     /// Two recordings to compare are not of one session.
     #[error("the recordings are not of the same session: {0}")]
     NotSameSession(String),

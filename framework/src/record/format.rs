@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Commit, PeerId, SealedTick, Tick};
 
-use super::error::TailProblem;
+use super::diff::FieldDiff;
 
 /// First bytes of every recording.
 pub const MAGIC: [u8; 8] = *b"TICKLREC";
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Largest frame body (a snapshot of the largest allowed state, plus room).
 pub const MAX_FRAME_BYTES: usize = crate::model::codec::MAX_STATE_BYTES + 4096;
 
@@ -50,15 +50,42 @@ pub enum RecordedEvent {
     },
     /// Free text.
     Note(String),
+    /// This peer's state was replaced by the host's snapshot at the event's tick,
+    /// after a desync: the fields that differed, so the evidence survives the heal.
+    Healed {
+        /// The differing fields (this peer's value as `a`, the host's as `b`).
+        fields: Vec<FieldDiff>,
+        /// How many more fields differed.
+        more: usize,
+    },
 }
 
-/// One record as read back.
+/// One record of a recording, as read back.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub(super) enum Record<M> {
+pub enum Record<M> {
+    /// A sealed tick and its commits.
     Sealed(SealedTick<M>),
-    Checksum { tick: Tick, value: u64 },
-    Snapshot { tick: Tick, bytes: Vec<u8> },
-    Event { tick: Tick, event: RecordedEvent },
+    /// The checksum of the sealed state at `tick`.
+    Checksum {
+        /// Its tick.
+        tick: Tick,
+        /// The checksum.
+        value: u64,
+    },
+    /// The sealed state at `tick`, in the canonical encoding.
+    Snapshot {
+        /// Its tick.
+        tick: Tick,
+        /// The encoded state.
+        bytes: Vec<u8>,
+    },
+    /// An event.
+    Event {
+        /// The tick it happened at.
+        tick: Tick,
+        /// What happened.
+        event: RecordedEvent,
+    },
 }
 
 /// A sealed tick, borrowed for writing (encodes exactly as [`SealedTick`]).
@@ -91,26 +118,4 @@ pub(super) fn push_frame(out: &mut Vec<u8>, body: &[u8]) {
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
     out.extend_from_slice(body);
     out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
-}
-
-/// Reads the frame at `bytes[at..]`: returns its body and the offset after it.
-pub(super) fn read_frame(bytes: &[u8], at: usize) -> Result<(&[u8], usize), TailProblem> {
-    let rest = &bytes[at..];
-    let Some(len_bytes) = rest.get(..4) else {
-        return Err(TailProblem::Truncated);
-    };
-    let len = u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
-    if len > MAX_FRAME_BYTES {
-        return Err(TailProblem::BadLength(len as u64));
-    }
-    let Some(body) = rest.get(4..4 + len) else {
-        return Err(TailProblem::Truncated);
-    };
-    let Some(crc) = rest.get(4 + len..8 + len) else {
-        return Err(TailProblem::Truncated);
-    };
-    if crc32fast::hash(body).to_le_bytes() != crc {
-        return Err(TailProblem::BadCrc);
-    }
-    Ok((body, at + 8 + len))
 }

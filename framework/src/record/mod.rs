@@ -1,6 +1,6 @@
 //! Recordings: the sealed log on disk, and tools to replay, verify and compare it.
 //!
-//! # File format (version 1)
+//! # File format (version 2)
 //!
 //! ```text
 //! file   = magic "TICKLREC" (8 bytes) | format version (u16 LE) | header frame | frame*
@@ -15,20 +15,38 @@
 //! its `Sealed` record. The writer flushes after every sealed tick, so a crash loses
 //! at most the tick being written; the reader keeps everything before a truncated or
 //! corrupt tail and says where it stopped.
+//!
+//! Version 2 added the `Healed` event; version 1 files are read as before.
+//!
+//! Files are read as streams ([`RecordStream`]) in bounded memory: verifying
+//! ([`verify_stream`]) and bisecting ([`bisect`]) hold a state or two, one frame
+//! and a capped index, whatever the file's size.
 
-mod compare;
+mod bisect;
+mod cursor;
+mod diff;
 mod error;
 mod format;
+mod index;
 mod reader;
 mod replayer;
+mod stream;
+mod verify;
 mod writer;
 
-pub use compare::{Comparison, Divergence, compare};
+pub use bisect::{Bisection, Divergence, FieldsFrom, bisect};
+pub use diff::{DEFAULT_FIELD_LIMIT, DiffError, FieldDiff, StateDiff, diff_states};
 pub use error::{RecordError, ReplayError, TailProblem};
-pub use format::{FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, RecordedEvent};
+pub use format::{FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, Record, RecordedEvent};
 pub use reader::{Expect, Recording, Stopped};
-pub use replayer::{Replayer, VerifyReport};
+pub use replayer::Replayer;
+pub use stream::RecordStream;
+pub use verify::{VerifyReport, verify_stream};
 pub use writer::RecordingWriter;
 
+#[cfg(test)]
+mod bisect_tests;
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

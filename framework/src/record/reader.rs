@@ -5,13 +5,13 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use crate::model::codec::decode;
+use std::io::Read;
+
 use crate::model::{Commit, SealedTick, Tick};
 
 use super::error::{RecordError, TailProblem};
-use super::format::{
-    FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, Record, RecordedEvent, read_frame,
-};
+use super::format::{Header, Record, RecordedEvent};
+use super::stream::RecordStream;
 
 /// What the reader checks before accepting a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,14 +68,15 @@ pub struct Recording<M> {
 }
 
 impl<M: DeserializeOwned> Recording<M> {
-    /// Reads the file at `path`.
+    /// Reads the file at `path`, as a stream: memory follows what the file really
+    /// holds, never its claimed lengths.
     ///
     /// # Errors
     ///
-    /// [`RecordError::Io`] if it cannot be read; otherwise as [`Recording::from_bytes`].
+    /// [`RecordError::Io`] if it cannot be opened; otherwise as
+    /// [`Recording::from_bytes`].
     pub fn open(path: impl AsRef<Path>, expect: &Expect) -> Result<Self, RecordError> {
-        let bytes = std::fs::read(path)?;
-        Self::from_bytes(&bytes, expect)
+        Self::collect(RecordStream::open(path, expect)?)
     }
 
     /// Parses a recording. A truncated or corrupt tail is not an error: everything
@@ -87,83 +88,37 @@ impl<M: DeserializeOwned> Recording<M> {
     /// [`RecordError::CorruptHeader`], [`RecordError::WrongGame`] or
     /// [`RecordError::WrongSchema`].
     pub fn from_bytes(bytes: &[u8], expect: &Expect) -> Result<Self, RecordError> {
-        if bytes.len() < MAGIC.len() + 2 || bytes[..MAGIC.len()] != MAGIC {
-            return Err(RecordError::NotARecording);
-        }
-        let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version > FORMAT_VERSION {
-            return Err(RecordError::NewerVersion {
-                found: version,
-                supported: FORMAT_VERSION,
-            });
-        }
-        if version == 0 {
-            return Err(RecordError::NotARecording);
-        }
-        let (body, mut at) = read_frame(bytes, 10).map_err(RecordError::CorruptHeader)?;
-        let header: Header = decode::<_, MAX_FRAME_BYTES>(body)
-            .map_err(|e| RecordError::CorruptHeader(TailProblem::Undecodable(e.to_string())))?;
-        if header.game_id != expect.game_id {
-            return Err(RecordError::WrongGame {
-                expected: expect.game_id.clone(),
-                found: header.game_id,
-            });
-        }
-        if let Some(expected) = expect.schema_hash.filter(|h| *h != header.schema_hash) {
-            return Err(RecordError::WrongSchema {
-                expected,
-                found: header.schema_hash,
-            });
-        }
+        Self::collect(RecordStream::new(bytes, expect)?)
+    }
+
+    /// Reads the rest of `stream` into memory.
+    ///
+    /// # Errors
+    ///
+    /// None today; the signature leaves room for limits on what is kept.
+    pub fn collect<R: Read>(mut stream: RecordStream<R, M>) -> Result<Self, RecordError> {
         let mut rec = Recording {
             sealed: Vec::new(),
             checksums: BTreeMap::new(),
             snapshots: BTreeMap::new(),
             events: Vec::new(),
             stopped: None,
-            header,
+            header: stream.header().clone(),
         };
-        while at < bytes.len() {
-            match rec.read_record(bytes, at) {
-                Ok(next) => at = next,
-                Err(problem) => {
-                    let last_tick = rec.last_tick();
-                    rec.stopped = Some(Stopped {
-                        offset: at as u64,
-                        last_tick,
-                        problem,
-                    });
-                    break;
+        while let Some((_, record)) = stream.next_record() {
+            match record {
+                Record::Sealed(st) => rec.sealed.push(st),
+                Record::Checksum { tick, value } => {
+                    rec.checksums.insert(tick, value);
                 }
+                Record::Snapshot { tick, bytes } => {
+                    rec.snapshots.insert(tick, bytes);
+                }
+                Record::Event { tick, event } => rec.events.push((tick, event)),
             }
         }
+        rec.stopped = stream.into_parts().1;
         Ok(rec)
-    }
-
-    fn read_record(&mut self, bytes: &[u8], at: usize) -> Result<usize, TailProblem> {
-        let (body, next) = read_frame(bytes, at)?;
-        let record: Record<M> = decode::<_, MAX_FRAME_BYTES>(body)
-            .map_err(|e| TailProblem::Undecodable(e.to_string()))?;
-        match record {
-            Record::Sealed(st) => {
-                let expected = self.last_tick().next();
-                if st.tick != expected || st.commits.iter().any(|c| c.tick != st.tick) {
-                    return Err(TailProblem::OutOfSequence {
-                        expected,
-                        found: st.tick,
-                    });
-                }
-                self.sealed.push(st);
-            }
-            Record::Checksum { tick, value } => {
-                self.checksums.insert(tick, value);
-            }
-            Record::Snapshot { tick, bytes } => {
-                self.snapshots.insert(tick, bytes);
-            }
-            Record::Event { tick, event } => self.events.push((tick, event)),
-        }
-        Ok(next)
     }
 }
 
@@ -187,7 +142,7 @@ impl<M> Recording<M> {
 
     /// The sealed tick `tick`, if recorded.
     pub fn sealed_at(&self, tick: Tick) -> Option<&SealedTick<M>> {
-        let index = tick.0.checked_sub(self.header.start_tick.0 + 1)?;
+        let index = tick.0.checked_sub(self.header.start_tick.next().0)?;
         self.sealed.get(usize::try_from(index).ok()?)
     }
 

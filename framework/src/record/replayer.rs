@@ -6,32 +6,8 @@ use crate::model::{Modification, Tick, WorkSpace, run_tick};
 use crate::timeline::state_checksum;
 
 use super::error::ReplayError;
-use super::reader::{Recording, Stopped};
-
-/// The outcome of [`Replayer::verify`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifyReport {
-    /// The last tick re-simulated.
-    pub last_tick: Tick,
-    /// Commits applied from the start up to `last_tick`.
-    pub commits: usize,
-    /// Checksum of the re-simulated sealed state at `last_tick`.
-    pub checksum: u64,
-    /// How many recorded checksums and snapshots were compared.
-    pub checked: usize,
-    /// The first tick whose recorded checksum (or snapshot) differs from the
-    /// re-simulation.
-    pub first_mismatch: Option<Tick>,
-    /// Copied from the recording: set if it had a damaged tail.
-    pub stopped: Option<Stopped>,
-}
-
-impl VerifyReport {
-    /// Whether every recorded checksum and snapshot matched.
-    pub fn verified(&self) -> bool {
-        self.first_mismatch.is_none()
-    }
-}
+use super::reader::Recording;
+use super::verify::{Verifier, VerifyReport};
 
 /// Moves through a recording: any tick can be shown, from the nearest snapshot.
 #[derive(Clone, Debug)]
@@ -148,37 +124,17 @@ impl<W: WorkSpace, M: Modification<W>> Replayer<W, M> {
 
     /// As [`Replayer::verify`], stopping at `tick` (clamped to the recording).
     pub fn verify_to(&self, tick: Tick) -> VerifyReport {
-        let seed = self.rec.header.seed;
-        let last = tick.min(self.rec.last_tick()).max(self.rec.start_tick());
-        let mut state = self.start.clone();
-        let (mut commits, mut checked, mut first_mismatch) = (0, 0, None);
-        let mut sum = state_checksum(&state);
-        for sealed in self.rec.sealed.iter().take_while(|st| st.tick <= last) {
-            run_tick(&mut state, &sealed.commits, seed, sealed.tick);
-            commits += sealed.commits.len();
-            let recorded_sum = self.rec.checksums.get(&sealed.tick);
-            let recorded_snapshot = self
-                .rec
-                .snapshots
-                .get(&sealed.tick)
-                .map(|b| checksum_bytes(b));
-            if recorded_sum.is_some() || recorded_snapshot.is_some() || sealed.tick == last {
-                sum = state_checksum(&state);
+        let rec = &self.rec;
+        let mut verifier = Verifier::new(self.start.clone(), rec.start_tick(), rec.header.seed);
+        for sealed in rec.sealed.iter().take_while(|st| st.tick <= tick) {
+            verifier.sealed(sealed);
+            if let Some(&sum) = rec.checksums.get(&sealed.tick) {
+                verifier.expect(sealed.tick, sum);
             }
-            for expected in recorded_sum.copied().into_iter().chain(recorded_snapshot) {
-                checked += 1;
-                if expected != sum && first_mismatch.is_none() {
-                    first_mismatch = Some(sealed.tick);
-                }
+            if let Some(bytes) = rec.snapshots.get(&sealed.tick) {
+                verifier.expect(sealed.tick, checksum_bytes(bytes));
             }
         }
-        VerifyReport {
-            last_tick: last,
-            commits,
-            checksum: sum,
-            checked,
-            first_mismatch,
-            stopped: self.rec.stopped.clone(),
-        }
+        verifier.finish(rec.stopped.clone())
     }
 }

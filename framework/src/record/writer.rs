@@ -12,7 +12,8 @@ use crate::timeline::SealedEntry;
 
 use super::error::RecordError;
 use super::format::{
-    FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, RecordRef, RecordedEvent, SealedRef, push_frame,
+    FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, Record, RecordRef, RecordedEvent, SealedRef,
+    push_frame,
 };
 
 /// Writes a recording: the header first, then records as ticks are sealed.
@@ -95,6 +96,17 @@ impl<F: Write> RecordingWriter<F> {
             tick: sealed.tick,
             commits: &sealed.commits,
         }))
+    }
+
+    /// Writes a record as read from another recording (not flushed): tools that
+    /// filter or cut recordings copy records through this.
+    ///
+    /// # Errors
+    ///
+    /// [`RecordError::Io`] or [`RecordError::Codec`].
+    pub fn write_record<M: Serialize>(&mut self, record: &Record<M>) -> Result<(), RecordError> {
+        let body = encode(record)?;
+        self.emit(&body)
     }
 
     /// Writes the checksum of the sealed state at `tick` (not flushed).

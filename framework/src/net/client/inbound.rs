@@ -66,6 +66,12 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
                 }
                 self.events.push(SessionEvent::Refused { id, reason });
             }
+            HostMsg::Heal { tick, .. }
+            | HostMsg::Desync {
+                heal_tick: tick, ..
+            } if !tick.in_range() => {
+                tracing::warn!("ignored a heal for tick {tick}, beyond any session");
+            }
             HostMsg::Desync { tick, heal_tick } => {
                 self.stats.desyncs += 1;
                 if let Some(j) = self.joined.as_mut() {
@@ -150,6 +156,11 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             }
             CatchUp::Ticks(_) => {
                 return self.stop("the host sent ticks to a client with nothing to resume".into());
+            }
+            CatchUp::Snapshot { tick, .. } if !tick.in_range() => {
+                return self.stop(format!(
+                    "the host's snapshot is at tick {tick}, beyond any session"
+                ));
             }
             CatchUp::Snapshot { tick, state } => match decode_state::<W>(&state) {
                 Ok(state) => {
