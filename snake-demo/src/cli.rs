@@ -27,8 +27,11 @@ pub enum Command {
     Join(JoinArgs),
     /// Open a recording in the replay viewer, or verify it with --verify.
     Replay(ReplayArgs),
-    /// Find the first tick at which two recordings of one session diverge.
+    /// Find the first tick at which two recordings of one session diverge, and
+    /// which fields differ (exit 0: they agree, 1: they diverge, 2: error).
     Bisect(BisectArgs),
+    /// Print a recording's sealed log and events.
+    Log(LogArgs),
 }
 
 /// Flags common to play, host and join.
@@ -124,6 +127,12 @@ pub struct JoinArgs {
     /// The room code the host printed (not needed for a host started with --open).
     #[arg(long, value_name = "CODE", value_parser = room_code)]
     pub code: Option<RoomCode>,
+    /// Debugging demonstration: corrupt one field of this peer's state (the first
+    /// snake's score) just before tick N is sealed, as a non-deterministic bug
+    /// would. Watch the host detect the desync and heal this peer, then run
+    /// `bisect` on the two recordings to see the tick and the field named.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub inject_desync: Option<u64>,
     /// Options shared by play, host and join.
     #[command(flatten)]
     pub common: Common,
@@ -135,7 +144,9 @@ pub struct ReplayArgs {
     /// The recording (.tlrec).
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
-    /// Re-simulate headless and check every recorded checksum; exit 0 only if all match.
+    /// Re-simulate headless and check every recorded checksum. Exit 0: complete
+    /// and verified; 1: a checksum differs; 3: the file is damaged (the ticks
+    /// before the damage verified).
     #[arg(long)]
     pub verify: bool,
     /// Stop at tick N (verify: report the checksum at N; viewer: open at N).
@@ -159,6 +170,17 @@ pub struct BisectArgs {
     #[arg(value_name = "PATH_B")]
     pub b: PathBuf,
     /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `log`.
+#[derive(Args, Debug, Clone)]
+pub struct LogArgs {
+    /// The recording (.tlrec).
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// One JSON object per line: a header, each commit and event, and an end line.
     #[arg(long)]
     pub json: bool,
 }

@@ -14,19 +14,33 @@ fn main() -> ExitCode {
             None => return ExitCode::FAILURE,
         },
     };
-    let result: Result<bool, String> = match command {
-        Command::Play(args) => snake_demo::app::run_play(args).map(|()| true),
-        Command::Host(args) => snake_demo::app::run_host(args).map(|()| true),
-        Command::Join(args) => snake_demo::app::run_join(args).map(|()| true),
-        Command::Replay(args) => snake_demo::replay::run(args),
-        Command::Bisect(args) => snake_demo::replay::bisect(args).map(|()| true),
-    };
-    match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
+    match command {
+        Command::Play(args) => game(snake_demo::app::run_play(args)),
+        Command::Host(args) => game(snake_demo::app::run_host(args)),
+        Command::Join(args) => game(snake_demo::app::run_join(args)),
+        Command::Replay(args) => match snake_demo::replay::run(args) {
+            Ok(verdict) => ExitCode::from(verdict.exit_code()),
+            Err(message) => fail(&message, 1),
+        },
+        Command::Bisect(args) => match snake_demo::replay::bisect(args) {
+            Ok(agree) => ExitCode::from(if agree { 0 } else { 1 }),
+            Err(message) => fail(&message, 2),
+        },
+        Command::Log(args) => match snake_demo::replay::log(args) {
+            Ok(complete) => ExitCode::from(if complete { 0 } else { 3 }),
+            Err(message) => fail(&message, 1),
+        },
     }
+}
+
+fn game(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message, 1),
+    }
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
 }

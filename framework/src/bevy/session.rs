@@ -141,6 +141,14 @@ impl<W: WorkSpace, M: Modification<W>> TicklineSession<W, M> {
         }
     }
 
+    /// The client session, when joined to a host.
+    pub fn as_client_mut(&mut self) -> Option<&mut ClientSession<W, M, Box<dyn ClientTransport>>> {
+        match self {
+            TicklineSession::Client(c) => Some(c),
+            TicklineSession::Host(_) => None,
+        }
+    }
+
     fn status(&self) -> TicklineStatus {
         match self {
             TicklineSession::Host(h) => TicklineStatus {

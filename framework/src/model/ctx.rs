@@ -134,10 +134,41 @@ mod tests {
 
     #[test]
     fn draws_are_pinned_across_platforms() {
-        // ChaCha8 is specified bit for bit; a change here breaks old recordings.
-        let mut ctx = TickCtx::new(42, Tick(10), PeerId::SYSTEM, STEP_STREAM);
-        let first = ctx.rng().next_u64();
-        let mut again = TickCtx::new(42, Tick(10), PeerId(5), STEP_STREAM);
-        assert_eq!(first, again.rng().next_u64(), "author must not key the RNG");
+        // ChaCha8 keyed by (seed, tick, stream) is specified bit for bit; pinned
+        // literals, because a change here breaks every old recording.
+        let cases: [((u64, u64, u64), [u64; 2], [u32; 3]); 3] = [
+            (
+                (42, 10, STEP_STREAM),
+                [13_477_081_737_896_558_573, 16_295_542_302_232_038_469],
+                [5, 86, 4_260_441_506],
+            ),
+            (
+                (42, 10, 1),
+                [9_601_776_077_936_872_122, 15_962_864_111_341_535_635],
+                [5, 962, 3_509_979_210],
+            ),
+            (
+                (7, 123_456, 3),
+                [13_569_308_649_561_578_216, 5_333_270_971_870_880_072],
+                [0, 136, 3_943_257_732],
+            ),
+        ];
+        for ((seed, tick, stream), words, below) in cases {
+            let mut ctx = TickCtx::new(seed, Tick(tick), PeerId::SYSTEM, stream);
+            let got_words = [ctx.rng().next_u64(), ctx.rng().next_u64()];
+            let got_below = [ctx.below(10), ctx.below(1000), ctx.below(u32::MAX)];
+            assert_eq!(
+                (got_words, got_below),
+                (words, below),
+                "seed {seed} tick {tick} stream {stream}"
+            );
+        }
+        let mut a = TickCtx::new(42, Tick(10), PeerId::SYSTEM, STEP_STREAM);
+        let mut b = TickCtx::new(42, Tick(10), PeerId(5), STEP_STREAM);
+        assert_eq!(
+            a.rng().next_u64(),
+            b.rng().next_u64(),
+            "author must not key the RNG"
+        );
     }
 }

@@ -306,6 +306,21 @@ pub fn run_host(args: HostArgs) -> Result<(), String> {
     finish(app)
 }
 
+/// `join --inject-desync`: the first snake's score jumps by 1000 on this peer only.
+fn inject_desync(app: &mut App, tick: Tick) {
+    let mut session = app
+        .world_mut()
+        .resource_mut::<TicklineSession<SnakeWorld, Turn>>();
+    if let Some(client) = session.as_client_mut() {
+        eprintln!("debugging demonstration: this peer's state will be corrupted at tick {tick}");
+        client.inject_desync(tick, |world: &mut SnakeWorld| {
+            if let Some(snake) = world.snakes.first_mut() {
+                snake.score = snake.score.saturating_add(1000);
+            }
+        });
+    }
+}
+
 /// `join`: play in a game hosted on the LAN.
 ///
 /// # Errors
@@ -334,6 +349,9 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
     };
     join_over_renet::<SnakeWorld, Turn>(&mut app, config, renet, conditions(&args.common))
         .map_err(|e| format!("cannot connect to {}: {e}", args.addr))?;
+    if let Some(tick) = args.inject_desync {
+        inject_desync(&mut app, Tick(tick));
+    }
     app.insert_resource(Bots::new(Vec::new(), args.bot));
     finish(app).map_err(|e| {
         let hint = if args.code.is_none() && e.contains("could not reach the host") {

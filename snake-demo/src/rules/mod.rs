@@ -8,9 +8,13 @@
 //! (system commits) add and remove snakes.
 
 mod step;
+mod validate;
 mod world;
 
-pub use world::{Cell, Dir, RESPAWN_TICKS, START_LENGTH, Snake, SnakeWorld, Turn};
+pub use world::{
+    BOARD_SIDES, Cell, Dir, MAX_NAME_BYTES, MAX_SNAKES, RESPAWN_TICKS, START_LENGTH, Snake,
+    SnakeWorld, Turn,
+};
 
 #[cfg(test)]
 mod tests;

@@ -37,8 +37,8 @@ fn kill(ws: &mut SnakeWorld, index: usize, tick: u64) {
     let snake = &mut ws.snakes[index];
     snake.body.clear();
     snake.grow = 0;
-    snake.deaths += 1;
-    snake.respawn_at = Some(tick + RESPAWN_TICKS);
+    snake.deaths = snake.deaths.saturating_add(1);
+    snake.respawn_at = Some(tick.saturating_add(RESPAWN_TICKS));
 }
 
 /// Moves every snake one cell, resolves collisions, feeds, respawns, restocks.
@@ -104,8 +104,8 @@ pub(super) fn step(ws: &mut SnakeWorld, ctx: &mut TickCtx) {
         snake.body.push_front(target);
         if let Some(f) = ws.food.iter().position(|c| *c == target) {
             ws.food.swap_remove(f);
-            snake.score += 1;
-            snake.grow += 1;
+            snake.score = snake.score.saturating_add(1);
+            snake.grow = snake.grow.saturating_add(1);
         }
         if snake.grow > 0 {
             snake.grow -= 1;

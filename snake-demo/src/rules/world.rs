@@ -3,12 +3,18 @@
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
-use tickline::model::{Modification, PeerId, TickCtx, WorkSpace};
+use tickline::model::{InvalidState, Modification, PeerId, TickCtx, WorkSpace};
 
 /// Ticks a dead snake waits before it respawns.
 pub const RESPAWN_TICKS: u64 = 20;
 /// Length of a (re)spawned snake.
 pub const START_LENGTH: u32 = 3;
+/// Most snakes on a board; later joiners watch.
+pub const MAX_SNAKES: usize = 64;
+/// Smallest and largest board side.
+pub const BOARD_SIDES: std::ops::RangeInclusive<i16> = 8..=128;
+/// Longest player name kept in the state, in bytes.
+pub const MAX_NAME_BYTES: usize = 64;
 
 /// A grid cell: column, row (row 0 at the top).
 pub type Cell = (i16, i16);
@@ -111,9 +117,10 @@ impl SnakeWorld {
 
     /// An empty board.
     pub fn new(width: i16, height: i16) -> Self {
+        let side = |n: i16| n.clamp(*BOARD_SIDES.start(), *BOARD_SIDES.end());
         SnakeWorld {
-            width: width.max(8),
-            height: height.max(8),
+            width: side(width),
+            height: side(height),
             snakes: Vec::new(),
             food: Vec::new(),
             tick: 0,
@@ -173,12 +180,12 @@ impl WorkSpace for SnakeWorld {
     }
 
     fn on_join(&mut self, peer: PeerId, name: &str, ctx: &mut TickCtx) {
-        if self.snake(peer).is_some() {
+        if self.snakes.len() >= MAX_SNAKES || self.snake(peer).is_some() {
             return;
         }
         self.snakes.push(Snake {
             owner: peer,
-            name: name.to_string(),
+            name: clip(name, MAX_NAME_BYTES).to_string(),
             body: VecDeque::new(),
             dir: Dir::Right,
             next_dir: Dir::Right,
@@ -194,6 +201,19 @@ impl WorkSpace for SnakeWorld {
     fn on_leave(&mut self, peer: PeerId, _ctx: &mut TickCtx) {
         self.snakes.retain(|s| s.owner != peer);
     }
+
+    fn validate(&self) -> Result<(), InvalidState> {
+        super::validate::check(self)
+    }
+}
+
+/// The longest prefix of `name` within `max` bytes, cut at a character boundary.
+fn clip(name: &str, max: usize) -> &str {
+    let mut end = name.len().min(max);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }
 
 /// Turn your own snake. Ignored for another player's snake, a dead one, or a

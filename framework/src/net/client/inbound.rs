@@ -196,8 +196,9 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             snapshot_interval: self.config.snapshot_interval,
             ..self.config.timeline.clone()
         };
-        let previous = self.joined.take();
+        let mut previous = self.joined.take();
         let segments = previous.as_ref().map_or(0, |p| p.segments);
+        let fault = previous.as_mut().and_then(|p| p.fault.take());
         let recorder = self.open_recording(segments, welcome, (tick, &state));
         let mut timeline =
             match Timeline::from_sealed(welcome.peer, state, tick, welcome.seed, config) {
@@ -224,6 +225,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             hold: None,
             held: Vec::new(),
             outbound: Outbound::default(),
+            fault: fault.or_else(|| self.fault.take()),
         });
     }
 

@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use crate::model::{Modification, WorkSpace};
 use crate::model::{PeerId, SealedTick, Tick};
-use crate::record::RecordedEvent;
+use crate::record::{DEFAULT_FIELD_LIMIT, RecordedEvent, diff_states};
 use crate::timeline::Timeline;
 
 use super::super::clock::Clock;
 use super::super::events::SessionEvent;
 use super::super::journal::{Recorder, Roster, record_entry, record_event};
 use super::outbound::Outbound;
+
+/// A change to inject into the sealed state just before a tick is sealed.
+pub(super) type Fault<W> = (Tick, Box<dyn FnOnce(&mut W) + Send + Sync>);
 
 /// Most sealed ticks held while a heal is on its way.
 const MAX_HELD: usize = 4096;
@@ -34,6 +37,7 @@ pub(super) struct Joined<W, M> {
     pub(super) hold: Option<Tick>,
     pub(super) held: Vec<SealedTick<M>>,
     pub(super) outbound: Outbound,
+    pub(super) fault: Option<Fault<W>>,
 }
 
 impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
@@ -85,6 +89,7 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
                 }
                 Err(e) => tracing::warn!("bad sealed tick from the host: {e}"),
             }
+            self.inject_fault(events);
             // A healing snapshot applies exactly at its tick, which may lie in the
             // middle of a batch.
             if self
@@ -98,6 +103,26 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
         }
         self.drain_journal(events);
         self.try_heal(events);
+    }
+
+    /// Injects the fault when the tick before it was just sealed (and journaled).
+    fn inject_fault(&mut self, events: &mut Vec<SessionEvent>) {
+        let sealed = self.timeline.sealed_tick();
+        if !self
+            .fault
+            .as_ref()
+            .is_some_and(|(t, _)| sealed.next() == *t)
+        {
+            return;
+        }
+        let Some((tick, corrupt)) = self.fault.take() else {
+            return;
+        };
+        self.drain_journal(events);
+        let mut state = self.timeline.sealed_state().clone();
+        corrupt(&mut state);
+        self.timeline.restore(state, sealed);
+        tracing::warn!("injected a desync: the state at tick {tick} will differ from the host's");
     }
 
     fn drain_journal(&mut self, events: &mut Vec<SessionEvent>) {
@@ -128,12 +153,9 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
                 "healing snapshot for tick {tick} arrived too late; waiting for the next"
             );
         } else {
+            let healed = healed_event(self.timeline.sealed_state(), &state, tick);
             self.timeline.restore(state, tick);
-            let note = RecordedEvent::Note(format!(
-                "state replaced by the host's snapshot at tick {tick}"
-            ));
-            record_event(&mut self.recorder, tick, &note, events);
-            tracing::info!("healed at tick {tick}");
+            record_event(&mut self.recorder, tick, &healed, events);
             events.push(SessionEvent::DesyncHealed {
                 peer: self.peer,
                 tick,
@@ -143,5 +165,34 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
         self.hold = None;
         let held = std::mem::take(&mut self.held);
         self.apply_sealed(held, events);
+    }
+}
+
+/// What differed between our state and the host's at a heal, logged and kept as a
+/// recorded event so that the evidence survives the heal.
+fn healed_event<W: WorkSpace>(ours: &W, host: &W, tick: Tick) -> RecordedEvent {
+    match diff_states(ours, host, DEFAULT_FIELD_LIMIT) {
+        Ok(diff) => {
+            let listed: Vec<String> = diff.fields.iter().map(ToString::to_string).collect();
+            let more = match diff.more {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            tracing::warn!(
+                "healed at tick {tick}; our state differed from the host's in: {}{more}",
+                listed.join(", ")
+            );
+            RecordedEvent::Healed {
+                fields: diff.fields,
+                more: diff.more,
+            }
+        }
+        Err(e) => {
+            tracing::warn!("healed at tick {tick}; {e}");
+            RecordedEvent::Healed {
+                fields: Vec::new(),
+                more: 0,
+            }
+        }
     }
 }

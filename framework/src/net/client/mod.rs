@@ -76,6 +76,8 @@ pub struct ClientSession<W, M, T: ClientTransport> {
     stats: SessionStats,
     start: Option<Duration>,
     now: Duration,
+    /// A fault to inject once joined (see [`ClientSession::inject_desync`]).
+    fault: Option<joined::Fault<W>>,
 }
 
 impl<W, M, T: ClientTransport> std::fmt::Debug for ClientSession<W, M, T> {
@@ -112,6 +114,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
             stats: SessionStats::default(),
             start: None,
             now: Duration::ZERO,
+            fault: None,
         })
     }
 
@@ -129,6 +132,26 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     /// The timeline, once welcomed.
     pub fn timeline(&self) -> Option<&Timeline<W, M>> {
         self.joined.as_ref().map(|j| &j.timeline)
+    }
+
+    /// **A debugging demonstration, never for a game:** changes this peer's sealed
+    /// state behind the rules' back just before `tick` is sealed, as a
+    /// non-deterministic bug would, so that desync detection, healing, the
+    /// recorded evidence and `bisect` can be watched end to end. The state at `tick`
+    /// then differs from the host's. Nothing happens if `tick` is already sealed.
+    pub fn inject_desync(
+        &mut self,
+        tick: Tick,
+        corrupt: impl FnOnce(&mut W) + Send + Sync + 'static,
+    ) {
+        let fault = (
+            tick,
+            Box::new(corrupt) as Box<dyn FnOnce(&mut W) + Send + Sync>,
+        );
+        match self.joined.as_mut() {
+            Some(j) => j.fault = Some(fault),
+            None => self.fault = Some(fault),
+        }
     }
 
     /// The predicted state, once welcomed.
