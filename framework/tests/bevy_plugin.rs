@@ -24,11 +24,15 @@ fn app(session: Session) -> App {
     app
 }
 
-/// Every 7th frame, steer through the plugin's message.
-fn steer_sometimes(mut frame: Local<u32>, mut submit: MessageWriter<Submit<Steer>>) {
+/// The one direction this app steers to (racers start heading right).
+#[derive(Resource, Clone, Copy)]
+struct SteerTo(Dir);
+
+/// At frame 100, steer once through the plugin's message.
+fn steer_once(mut frame: Local<u32>, to: Res<SteerTo>, mut submit: MessageWriter<Submit<Steer>>) {
     *frame += 1;
-    if frame.is_multiple_of(7) {
-        submit.write(Submit(Steer(Dir::ALL[(*frame / 7 % 4) as usize])));
+    if *frame == 100 {
+        submit.write(Submit(Steer(to.0)));
     }
 }
 
@@ -56,9 +60,10 @@ fn a_host_app_and_a_client_app_converge() {
     let mut client = app(
         Session::client(client_config, connector.connect().expect("host alive")).expect("client"),
     );
-    for a in [&mut host, &mut client] {
+    for (a, dir) in [(&mut host, Dir::Up), (&mut client, Dir::Down)] {
         a.init_resource::<Seen>()
-            .add_systems(Update, (steer_sometimes, collect));
+            .insert_resource(SteerTo(dir))
+            .add_systems(Update, (steer_once, collect));
     }
     // Up to 20 simulated seconds (4,000 frames of 5 ms).
     let mut frames = 0;
@@ -89,14 +94,29 @@ fn a_host_app_and_a_client_app_converge() {
     };
     assert!(client_sum.is_some());
     assert_eq!(client_sum, host_sum, "same sealed state at tick {tick}");
-    // Both players' steering went through Submit and reached the sealed state.
-    let world = client
+    // Both players' steering went through Submit and reached both apps' states:
+    // the host's racer turned up, the client's down.
+    let client_peer = client
         .world()
         .resource::<Session>()
-        .state()
-        .expect("welcomed")
-        .clone();
-    assert_eq!(world.racers.len(), 2);
+        .peer()
+        .expect("welcomed");
+    for app in [&host, &client] {
+        let world = app.world().resource::<Session>().state().expect("running");
+        assert_eq!(world.racers.len(), 2);
+        for racer in &world.racers {
+            let expected = if racer.peer == client_peer {
+                Dir::Down
+            } else {
+                Dir::Up
+            };
+            assert_eq!(
+                racer.dir, expected,
+                "{:?}'s Submit reached the state",
+                racer.peer
+            );
+        }
+    }
     let seen = &client.world().resource::<Seen>().0;
     assert!(
         seen.iter()

@@ -1,6 +1,7 @@
 //! A misbehaving client cannot crash the host or harm the others: random bytes,
 //! truncated messages, impersonation, far-future commits, a 10 MB message, and
-//! handshakes of the wrong protocol or game.
+//! handshakes of the wrong protocol or game. One test per case; each checks that
+//! the two honest clients never noticed.
 
 use std::time::Duration;
 
@@ -94,10 +95,9 @@ fn welcomed_peer(raw: &Raw) -> Option<PeerId> {
     })
 }
 
-#[test]
-fn bad_clients_are_dropped_and_the_session_goes_on() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut lan = Lan::new(dir.path(), host_config(dir.path()));
+/// A session with two honest clients, 60 ticks in.
+fn session(dir: &std::path::Path) -> Lan {
+    let mut lan = Lan::new(dir, host_config(dir));
     lan.add_client("ann", LinkConditions::latency(Duration::from_millis(20)));
     lan.add_client("bob", LinkConditions::latency(Duration::from_millis(20)));
     lan.run_until("honest clients welcomed", Duration::from_secs(5), |lan| {
@@ -106,16 +106,45 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
             .all(|c| c.status() == ClientStatus::Connected)
     });
     lan.play(60, 10);
+    lan
+}
 
-    // Random bytes.
+/// The honest clients play on, hold the host's log and saw nothing happen; the
+/// host kicked exactly `kicks` connections.
+fn honest_clients_never_noticed(lan: &mut Lan, kicks: usize) {
+    lan.play(200, 10);
+    lan.settle();
+    lan.check_logs(&["ann", "bob"]);
+    let kicked = lan.events[0]
+        .iter()
+        .filter(|e| matches!(e, SessionEvent::Kicked { .. }))
+        .count();
+    assert_eq!(kicked, kicks, "{:?}", lan.events[0]);
+    for i in [1, 2] {
+        assert!(!lan.events[i].iter().any(|e| matches!(
+            e,
+            SessionEvent::Disconnected { .. } | SessionEvent::DesyncDetected { .. }
+        )));
+    }
+}
+
+#[test]
+fn random_bytes_get_the_sender_kicked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = session(dir.path());
     let mut raw = Raw::connect(&lan);
     raw.send_bytes(vec![0xff, 0x13, 0x37, 0x00, 0x42, 0x99, 0xfe]);
     run(&mut lan, &mut raw, "kick for random bytes", |r| {
         kicked(r).is_some() && r.closed
     });
     assert!(kicked(&raw).is_some_and(|r| r.contains("undecodable")));
+    honest_clients_never_noticed(&mut lan, 1);
+}
 
-    // A truncated Hello.
+#[test]
+fn a_truncated_hello_gets_the_sender_kicked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = session(dir.path());
     let mut raw = Raw::connect(&lan);
     let mut bytes = encode(&hello(PROTOCOL_VERSION, GAME)).expect("encodes");
     bytes.truncate(bytes.len() / 2);
@@ -123,8 +152,18 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
     run(&mut lan, &mut raw, "kick for a truncated message", |r| {
         kicked(r).is_some()
     });
+    assert!(
+        kicked(&raw).is_some_and(|r| r.contains("undecodable")),
+        "{:?}",
+        kicked(&raw)
+    );
+    honest_clients_never_noticed(&mut lan, 1);
+}
 
-    // A 10 MB message.
+#[test]
+fn a_10_mb_message_gets_the_sender_kicked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = session(dir.path());
     let mut raw = Raw::connect(&lan);
     raw.send_bytes(vec![7u8; 10 << 20]);
     run(&mut lan, &mut raw, "kick for 10 MB", |r| {
@@ -135,8 +174,13 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
         "{:?}",
         kicked(&raw)
     );
+    honest_clients_never_noticed(&mut lan, 1);
+}
 
-    // A message before the handshake.
+#[test]
+fn an_update_before_the_handshake_gets_the_sender_kicked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = session(dir.path());
     let mut raw = Raw::connect(&lan);
     raw.send(&ClientMsg::Update {
         ack: Tick(0),
@@ -148,8 +192,18 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
     run(&mut lan, &mut raw, "kick before handshake", |r| {
         kicked(r).is_some()
     });
+    assert!(
+        kicked(&raw).is_some_and(|r| r.contains("handshake")),
+        "{:?}",
+        kicked(&raw)
+    );
+    honest_clients_never_noticed(&mut lan, 1);
+}
 
-    // Wrong protocol version and wrong game: a readable Reject.
+#[test]
+fn a_hello_of_another_protocol_version_gets_a_readable_reject() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = session(dir.path());
     let mut raw = Raw::connect(&lan);
     raw.send(&hello(PROTOCOL_VERSION + 1, GAME));
     run(&mut lan, &mut raw, "reject wrong protocol", |r| {
@@ -160,6 +214,13 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
         reason.contains("protocol version 3") && reason.contains("version 2"),
         "{reason}"
     );
+    honest_clients_never_noticed(&mut lan, 0);
+}
+
+#[test]
+fn a_hello_for_another_game_gets_a_readable_reject() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = session(dir.path());
     let mut raw = Raw::connect(&lan);
     raw.send(&hello(PROTOCOL_VERSION, "chess"));
     run(&mut lan, &mut raw, "reject wrong game", |r| {
@@ -169,8 +230,14 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
         rejected(&raw),
         Some("this host runs \"arena\", not \"chess\"")
     );
+    honest_clients_never_noticed(&mut lan, 0);
+}
 
-    // A real peer that claims to be ann, then stamps a commit 10,000 ticks ahead.
+/// A real peer that claims to be ann, then stamps a commit 10,000 ticks ahead.
+#[test]
+fn impersonation_is_sealed_as_the_sender_and_a_far_future_commit_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = session(dir.path());
     let mut raw = Raw::connect(&lan);
     raw.send(&hello(PROTOCOL_VERSION, GAME));
     run(&mut lan, &mut raw, "welcome", |r| {
@@ -225,20 +292,5 @@ fn bad_clients_are_dropped_and_the_session_goes_on() {
     assert_eq!(forged_sealed[0].id.seq, 0);
     assert!(lan.host.stats().refused >= 1);
     assert!(!raw.closed, "a refused commit does not cost the connection");
-
-    // The honest clients never noticed.
-    lan.play(200, 10);
-    lan.settle();
-    lan.check_logs(&["ann", "bob"]);
-    let kicks = lan.events[0]
-        .iter()
-        .filter(|e| matches!(e, SessionEvent::Kicked { .. }))
-        .count();
-    assert_eq!(kicks, 4, "{:?}", lan.events[0]);
-    for i in [1, 2] {
-        assert!(!lan.events[i].iter().any(|e| matches!(
-            e,
-            SessionEvent::Disconnected { .. } | SessionEvent::DesyncDetected { .. }
-        )));
-    }
+    honest_clients_never_noticed(&mut lan, 0);
 }

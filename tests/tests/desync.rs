@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tickline::model::{Modification, PeerId, Tick, TickCtx, WorkSpace};
 use tickline::net::{ClientConfig, ClientSession, ClientStatus, SessionEvent};
+use tickline::record::{Expect, RecordedEvent, Recording};
 use tickline::testing::arena::{Arena, Dir, Steer};
 use tickline::transport::{Conditioned, LinkConditions};
 use tickline_e2e::lan::{GAME, Lan, host_config};
@@ -57,6 +58,7 @@ fn a_non_deterministic_peer_is_detected_and_healed() {
         game_id: GAME.into(),
         schema_hash: 7,
         name: "faulty".into(),
+        record: Some(dir.path().join("faulty.tlrec")),
         ..ClientConfig::default()
     };
     let mut faulty: ClientSession<Faulty, FaultySteer, _> =
@@ -118,4 +120,23 @@ fn a_non_deterministic_peer_is_detected_and_healed() {
     // The host's recording notes the desync.
     let rec = &lan.recordings(&[])["host"];
     assert!(rec.events.iter().any(|(t, _)| *t == detected));
+    // The faulty client's recording keeps the evidence: the field that differed
+    // when it was healed, with both values.
+    let own: Recording<FaultySteer> =
+        Recording::open(dir.path().join("faulty.tlrec"), &Expect::game(GAME)).expect("readable");
+    let fields = own
+        .events
+        .iter()
+        .find_map(|(t, e)| match e {
+            RecordedEvent::Healed { fields, .. } if Some(*t) == healed_at => Some(fields),
+            _ => None,
+        })
+        .expect("the heal was recorded");
+    assert_eq!(fields.len(), 1, "{fields:?}");
+    assert_eq!(fields[0].path, "racers[0].score");
+    let (ours, host): (u32, u32) = (
+        fields[0].a.parse().expect("a number"),
+        fields[0].b.parse().expect("a number"),
+    );
+    assert_eq!(ours, host + 1000);
 }

@@ -1,7 +1,8 @@
 //! Every peer of a noisy session records its sealed log; each recording verifies
 //! from scratch, ends at the same checksum, and any two agree tick by tick.
 
-use tickline::record::{Expect, Recording, Replayer, compare};
+use tickline::model::Tick;
+use tickline::record::{Expect, Recording, Replayer, bisect};
 use tickline::testing::arena::{Arena, Dir, Steer};
 use tickline::timeline::TimelineConfig;
 use tickline_e2e::cluster::{Cluster, GAME_ID, Link};
@@ -30,12 +31,19 @@ fn every_peers_recording_verifies_and_agrees() {
     let reference = cluster.replay_checksums();
     let (&last_tick, &last_sum) = reference.iter().next_back().expect("ticks were sealed");
 
-    let recordings: Vec<Recording<Steer>> = std::mem::take(&mut cluster.recordings)
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files: Vec<std::path::PathBuf> = std::mem::take(&mut cluster.recordings)
         .into_iter()
-        .map(|w| {
-            Recording::from_bytes(&w.finish().expect("flushes"), &Expect::game(GAME_ID))
-                .expect("valid")
+        .enumerate()
+        .map(|(i, w)| {
+            let path = dir.path().join(format!("peer{i}.tlrec"));
+            std::fs::write(&path, w.finish().expect("flushes")).expect("writes");
+            path
         })
+        .collect();
+    let recordings: Vec<Recording<Steer>> = files
+        .iter()
+        .map(|p| Recording::open(p, &Expect::game(GAME_ID)).expect("valid"))
         .collect();
     for rec in &recordings {
         assert!(rec.stopped.is_none());
@@ -47,6 +55,15 @@ fn every_peers_recording_verifies_and_agrees() {
         assert_eq!((report.last_tick, report.checksum), (last_tick, last_sum));
         assert_eq!(report.checked as u64, last_tick.0 + last_tick.0 / 50);
     }
-    let cmp = compare::<Arena, Steer>(&recordings[0], &recordings[3]).expect("same session");
-    assert!(cmp.agree() && cmp.first_log_difference.is_none());
+    for other in &files[1..] {
+        let cmp =
+            bisect::<Arena, Steer>(&files[0], other, &Expect::game(GAME_ID)).expect("same session");
+        assert!(cmp.agree(), "{:?}", cmp.divergence);
+        assert_eq!(cmp.common, Some((Tick(0), last_tick)));
+        assert_eq!(
+            cmp.compared as u64,
+            last_tick.0 + 1,
+            "every tick's checksum compared"
+        );
+    }
 }

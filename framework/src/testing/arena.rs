@@ -6,12 +6,14 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Modification, PeerId, TickCtx, WorkSpace};
+use crate::model::{InvalidState, Modification, PeerId, TickCtx, WorkSpace};
 
 /// Grid side.
 pub const SIDE: u16 = 64;
 /// Longest body.
 pub const MAX_BODY: usize = 40;
+/// Most racers in a valid arena.
+pub const MAX_RACERS: usize = 4096;
 
 /// A direction on the grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +133,36 @@ impl WorkSpace for Arena {
 
     fn on_leave(&mut self, peer: PeerId, _ctx: &mut TickCtx) {
         self.racers.retain(|r| r.peer != peer);
+    }
+
+    /// Every cell on the grid, bodies within [`MAX_BODY`] (plus the cell a racer
+    /// grows by), at most [`MAX_RACERS`] racers and one food per join.
+    fn validate(&self) -> Result<(), InvalidState> {
+        if self.racers.len() > MAX_RACERS || self.food.len() > MAX_RACERS * 4 {
+            return Err(InvalidState::new(format!(
+                "{} racers and {} food (at most {MAX_RACERS} racers)",
+                self.racers.len(),
+                self.food.len()
+            )));
+        }
+        let on_grid = |&(x, y): &(u16, u16)| x < SIDE && y < SIDE;
+        if let Some(f) = self.food.iter().find(|f| !on_grid(f)) {
+            return Err(InvalidState::new(format!("food at {f:?}, off the grid")));
+        }
+        for (i, r) in self.racers.iter().enumerate() {
+            if r.body.len() > MAX_BODY + 1 {
+                return Err(InvalidState::new(format!(
+                    "racers[{i}]: {} cells",
+                    r.body.len()
+                )));
+            }
+            if let Some(c) = r.body.iter().find(|c| !on_grid(c)) {
+                return Err(InvalidState::new(format!(
+                    "racers[{i}]: cell {c:?} off the grid"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
