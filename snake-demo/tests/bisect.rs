@@ -6,105 +6,139 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use snake_demo::bot::decide;
-use snake_demo::rules::{Dir, SnakeWorld, Turn};
+use snake_demo::rules::{SnakeWorld, Turn};
+use tickline::model::Tick;
 use tickline::model::codec::encode_state;
-use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkSpace, run_tick};
-use tickline::record::{Header, RecordingWriter};
+use tickline::record::{Expect, Recording, RecordingWriter, Replayer};
 
-/// A 300-tick bot game; `extra` adds one more commit at `tick` in this copy only.
-fn write_recording(path: &Path, extra: Option<u64>) {
-    let mut world = SnakeWorld::default();
-    for p in 1..=3 {
-        world.on_join(
-            PeerId(p),
-            &format!("bot{p}"),
-            &mut TickCtx::new(8, Tick(0), PeerId::SYSTEM, p),
-        );
-    }
-    let header = Header {
-        game_id: SnakeWorld::GAME_ID.into(),
-        schema_hash: SnakeWorld::SCHEMA_HASH,
-        tick_rate: 15,
-        seed: 8,
-        start_tick: Tick(0),
-        genesis: encode_state(&world).expect("encodes"),
-        created_unix_ms: 0,
-    };
-    let mut writer = RecordingWriter::create(path, &header).expect("creates");
-    let mut seq = 0;
-    for t in 1..=300u64 {
-        let mut commits: Vec<Commit<Turn>> = world
-            .snakes
-            .iter()
-            .filter_map(|s| decide(&world, s.owner).map(|d| (s.owner, d)))
-            .map(|(owner, d)| {
-                seq += 1;
-                Commit::game(CommitId { author: owner, seq }, Tick(t), Turn(d))
-            })
-            .collect();
-        if extra == Some(t) {
-            // Player 1 turns in a direction it is allowed to take but was not taking.
-            let s = world.snake(PeerId(1)).expect("joined");
-            let dir = Dir::ALL
-                .into_iter()
-                .find(|d| *d != s.next_dir && *d != s.dir.opposite())
-                .expect("a turn");
-            commits.push(Commit::game(
-                CommitId {
-                    author: PeerId(1),
-                    seq: 1_000_000,
-                },
-                Tick(t),
-                Turn(dir),
-            ));
-        }
-        let sealed = SealedTick {
-            tick: Tick(t),
-            commits,
-        };
-        run_tick(&mut world, &sealed.commits, 8, Tick(t));
-        writer.write_sealed(&sealed).expect("writes");
-        writer
-            .write_checksum(Tick(t), tickline::checksum(&world).expect("encodes"))
-            .expect("writes");
-    }
-    writer.finish().expect("flushes");
+fn lossy(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[test]
-fn bisect_names_the_diverging_tick_and_its_commits() {
+fn bisect_names_the_diverging_tick_its_commits_and_fields() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (a, b) = (dir.path().join("a.tlrec"), dir.path().join("b.tlrec"));
-    write_recording(&a, None);
-    write_recording(&b, Some(137));
+    common::write_recording(&a, None);
+    common::write_recording(&b, Some(137));
     let (a, b) = (
         a.to_string_lossy().into_owned(),
         b.to_string_lossy().into_owned(),
     );
 
     let out = common::run(&["bisect", &a, &b, "--json"], Duration::from_secs(60));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "diverging: exit 1; {}",
+        lossy(&out)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(json["agree"], false);
-    assert_eq!(json["tick"], 137);
-    assert_eq!(json["first_log_difference"], 137);
+    assert_eq!(json["first_diverging_tick"], 137);
+    assert_eq!(json["compared"], serde_json::json!([0, 300]));
+    assert_eq!(json["reproduced_by_resimulation"], true);
     let extra = json["commits_b"].as_array().expect("list").len()
         - json["commits_a"].as_array().expect("list").len();
     assert_eq!(extra, 1, "{json}");
     assert_ne!(json["checksum_a"], json["checksum_b"]);
+    // Player 1 (snakes[0]) turned in B only: its next heading differs.
+    let fields = json["fields"].as_array().expect("fields");
+    assert!(
+        fields.iter().any(|f| f["path"] == "snakes[0].next_dir"),
+        "{json}"
+    );
 
     let text = common::run(&["bisect", &a, &b], Duration::from_secs(60));
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("first divergence at tick 137"), "{text}");
+    assert!(
+        text.contains("compared ticks 0..=300: first divergence at tick 137"),
+        "{text}"
+    );
+    assert!(text.contains("snakes[0].next_dir: "), "{text}");
 
     let same = common::run(&["bisect", &a, &a], Duration::from_secs(60));
+    assert_eq!(same.status.code(), Some(0), "agreeing: exit 0");
     assert!(String::from_utf8_lossy(&same.stdout).contains("agree over ticks 0..=300"));
     // And the diverging recording still verifies: each is consistent with itself.
     let (ok, json) = common::verify(Path::new(&b), None);
     assert!(ok, "{json}");
+}
+
+#[test]
+fn bisect_of_unreadable_recordings_exits_2_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a.tlrec");
+    common::write_recording(&a, None);
+    let junk = dir.path().join("junk.tlrec");
+    std::fs::write(&junk, b"not a recording").expect("writes");
+    let out = common::run(
+        &["bisect", &a.to_string_lossy(), &junk.to_string_lossy()],
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", lossy(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("not a Tickline recording"), "{stderr}");
+}
+
+#[test]
+fn bisect_of_recordings_that_do_not_overlap_says_so_instead_of_panicking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let full = dir.path().join("full.tlrec");
+    common::write_recording(&full, None);
+    let early = dir.path().join("early.tlrec");
+    let late = dir.path().join("late.tlrec");
+    cut(&full, &early, 0, 100);
+    cut(&full, &late, 150, 300);
+    let (early, late) = (early.to_string_lossy(), late.to_string_lossy());
+    let out = common::run(
+        &["bisect", &early, &late, "--json"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", lossy(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["compared"], serde_json::Value::Null);
+    assert_eq!(json["range_a"], serde_json::json!([0, 100]));
+    assert_eq!(json["range_b"], serde_json::json!([150, 300]));
+    let text = common::run(&["bisect", &early, &late], Duration::from_secs(60));
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("share no tick"),
+        "{}",
+        lossy(&text)
+    );
+    let out = common::run(
+        &["bisect", &full.to_string_lossy(), &late, "--json"],
+        Duration::from_secs(60),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["compared"], serde_json::json!([150, 300]));
+    assert_eq!(json["agree"], true);
+}
+
+/// Copies ticks `from+1..=to` of `src` into `dst`, starting from the state at `from`
+/// (as a peer that joined at `from` and left at `to` would have recorded).
+fn cut(src: &Path, dst: &Path, from: u64, to: u64) {
+    let rec = Recording::<Turn>::open(src, &Expect::game(SnakeWorld::GAME_ID)).expect("reads");
+    let mut header = rec.header.clone();
+    let mut replayer: Replayer<SnakeWorld, Turn> = Replayer::new(rec.clone()).expect("genesis");
+    replayer.seek(Tick(from)).expect("in range");
+    header.start_tick = Tick(from);
+    header.genesis = encode_state(replayer.state()).expect("encodes");
+    let mut writer = RecordingWriter::create(dst, &header).expect("creates");
+    for st in rec
+        .sealed
+        .iter()
+        .filter(|st| st.tick.0 > from && st.tick.0 <= to)
+    {
+        writer.write_sealed(st).expect("writes");
+        if let Some(sum) = rec.checksums.get(&st.tick) {
+            writer.write_checksum(st.tick, *sum).expect("writes");
+        }
+    }
+    writer.finish().expect("flushes");
 }

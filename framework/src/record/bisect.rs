@@ -196,14 +196,19 @@ fn unreproduced<W: WorkSpace, M: Modification<W>>(
         Err(e) => (StateDiff::default(), FieldsFrom::Unknown(e.to_string())),
     };
     if fields.is_empty() {
-        let heal = ia
-            .healed
-            .iter()
-            .chain(&ib.healed)
-            .filter(|(t, _)| *t >= tick);
-        if let Some((at, recorded)) = heal.min_by_key(|(t, _)| *t) {
+        // A heal records (this peer's value, the host's); B's is turned to (A, B).
+        let from_a = ia.healed.iter().map(|h| (h, false));
+        let from_b = ib.healed.iter().map(|h| (h, true));
+        let heal = from_a.chain(from_b).filter(|((t, _), _)| *t >= tick);
+        if let Some(((at, recorded), turn)) = heal.min_by_key(|((t, _), _)| *t) {
+            let mut listed = recorded.clone();
+            if turn {
+                for f in &mut listed {
+                    std::mem::swap(&mut f.a, &mut f.b);
+                }
+            }
             fields = StateDiff {
-                fields: recorded.clone(),
+                fields: listed,
                 more: 0,
             };
             fields_from = FieldsFrom::RecordedHeal { tick: *at };

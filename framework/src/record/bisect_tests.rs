@@ -186,7 +186,8 @@ fn a_peer_that_computed_differently_is_named_by_its_snapshot_or_its_heal() {
         .expect("differs");
     assert_eq!(d.tick, Tick(30));
     assert_eq!(d.fields_from, FieldsFrom::RecordedHeal { tick: Tick(40) });
-    assert_eq!(d.fields.fields[0].to_string(), "steps: 1040 ≠ 40");
+    // B recorded (its value, the host's); bisect shows them as (A, B).
+    assert_eq!(d.fields.fields[0].to_string(), "steps: 40 ≠ 1040");
 }
 
 fn insert_after_tick(bytes: &[u8], tick: u64, extra: Record<Push>) -> Vec<u8> {

@@ -30,9 +30,10 @@
 //! ```
 //!
 //! [`arena`] is a reference WorkSpace of snake-like size used by Tickline's own
-//! benchmarks and tests.
+//! benchmarks and tests; [`fuzz`] holds what the fuzz targets check.
 
 pub mod arena;
+pub mod fuzz;
 
 use std::collections::VecDeque;
 

@@ -1,6 +1,6 @@
 //! A peer's view of the session: sealed state, pending commits, predicted head.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::model::checksum::checksum;
 use crate::model::{Commit, CommitId, Modification, PeerId, SealedTick, Tick, WorkSpace, run_tick};
@@ -88,7 +88,11 @@ pub struct Timeline<W, M> {
     pending: BTreeMap<u64, Commit<M>>,
     /// Other peers' commits the host relayed before sealing them, by tick.
     relayed: BTreeMap<Tick, Vec<Commit<M>>>,
+    /// The ids in `relayed`, to refuse a duplicate without scanning its tick.
+    relayed_ids: BTreeSet<CommitId>,
     relayed_len: usize,
+    /// The earliest predicted tick that held relayed commits have made stale.
+    stale_from: Option<Tick>,
     outbox: Vec<Commit<M>>,
     next_seq: u64,
     buffered: BTreeMap<Tick, SealedTick<M>>,
@@ -134,7 +138,9 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
             ring: VecDeque::new(),
             pending: BTreeMap::new(),
             relayed: BTreeMap::new(),
+            relayed_ids: BTreeSet::new(),
             relayed_len: 0,
+            stale_from: None,
             outbox: Vec::new(),
             next_seq: 0,
             buffered: BTreeMap::new(),
@@ -272,25 +278,52 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// sealed tick, already known, or too far ahead are ignored (`None`): the sealed
     /// log stays the authority and corrects any difference.
     pub fn receive_relayed(&mut self, commit: Commit<M>) -> Option<Rollback> {
+        self.hold_relayed(commit);
+        self.refresh_relayed()
+    }
+
+    /// As [`Timeline::receive_relayed`] for a batch: every commit is held first and
+    /// the prediction is recomputed once, from the earliest tick touched, so that a
+    /// batch of `n` commits costs one re-prediction, not `n`.
+    pub fn receive_relayed_all(
+        &mut self,
+        commits: impl IntoIterator<Item = Commit<M>>,
+    ) -> Option<Rollback> {
+        for commit in commits {
+            self.hold_relayed(commit);
+        }
+        self.refresh_relayed()
+    }
+
+    /// Holds a relayed commit without recomputing the prediction; returns whether
+    /// it was taken. Call [`Timeline::refresh_relayed`] after a batch: until then
+    /// the predicted state does not include it.
+    pub fn hold_relayed(&mut self, commit: Commit<M>) -> bool {
         let tick = commit.tick;
-        let known = self
-            .relayed
-            .get(&tick)
-            .is_some_and(|cs| cs.iter().any(|c| c.id == commit.id));
         if commit.id.author == self.me
             || tick <= self.sealed_tick
             || tick.since(self.sealed_tick) > MAX_BUFFERED_SEALED
             || self.relayed_len >= MAX_RELAYED
-            || known
+            || !self.relayed_ids.insert(commit.id)
         {
-            return None;
+            return false;
         }
         self.relayed.entry(tick).or_default().push(commit);
         self.relayed_len += 1;
-        let head = self.head();
-        if tick > head {
+        if tick <= self.head() {
+            self.stale_from = Some(self.stale_from.map_or(tick, |t| t.min(tick)));
+        }
+        true
+    }
+
+    /// Recomputes the predicted ticks from the earliest one a held relayed commit
+    /// touched (reported as a rollback); `None` when none was touched.
+    pub fn refresh_relayed(&mut self) -> Option<Rollback> {
+        let tick = self.stale_from.take()?;
+        if tick <= self.sealed_tick {
             return None;
         }
+        let head = self.head();
         // Keep the predicted ticks before `tick`, compute the rest again.
         self.ring
             .truncate(tick.since(self.sealed_tick) as usize - 1);
@@ -321,9 +354,11 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// Forgets relayed commits for ticks up to `tick` (sealed: the log has them).
     fn drop_relayed_through(&mut self, tick: Tick) {
         let later = self.relayed.split_off(&tick.next());
-        let dropped: usize = self.relayed.values().map(Vec::len).sum();
+        for commit in self.relayed.values().flatten() {
+            self.relayed_ids.remove(&commit.id);
+            self.relayed_len -= 1;
+        }
         self.relayed = later;
-        self.relayed_len -= dropped;
     }
 
     fn count_rollback(&mut self, from: Tick, old_head: Tick) -> Rollback {
@@ -473,6 +508,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         self.sealed_tick = tick;
         self.sealed_checksum = None;
         self.ring.clear();
+        self.stale_from = None;
         self.buffered = self.buffered.split_off(&tick.next());
         self.drop_relayed_through(tick);
         while self.head() < old_head.max(tick) {

@@ -534,3 +534,44 @@ fn own_relayed_and_far_relayed_commits_are_ignored() {
     );
     assert_eq!(a.relayed_len(), 0);
 }
+
+#[test]
+fn a_batch_of_relayed_commits_costs_one_reprediction() {
+    // Thousands of commits relayed for one predicted tick used to re-predict once
+    // each (and scan the tick for duplicates each time): quadratic in the batch.
+    let mut a = timeline(1, TimelineConfig::default());
+    for _ in 0..4 {
+        a.advance().expect("window");
+    }
+    let batch: Vec<_> = (0..5_000)
+        .map(|seq| Commit::game(id(2, seq % 4_000), Tick(3), Push(seq)))
+        .collect();
+    let rollback = a.receive_relayed_all(batch);
+    assert_eq!(
+        rollback,
+        Some(Rollback {
+            from: Tick(3),
+            depth: 2
+        })
+    );
+    assert_eq!(a.stats().rollbacks, 1);
+    assert_eq!(a.relayed_len(), 4_000, "the 1,000 repeats were ignored");
+    assert!(a.predicts(id(2, 3_999)));
+    // And a batch predicts exactly what the same commits one by one do.
+    let mut direct = timeline(1, TimelineConfig::default());
+    let mut batched = timeline(1, TimelineConfig::default());
+    for t in [&mut direct, &mut batched] {
+        for _ in 0..4 {
+            t.advance().expect("window");
+        }
+    }
+    let commits: Vec<_> = (0..200)
+        .map(|seq| Commit::game(id(2 + seq % 3, seq), Tick(2 + seq % 3), Push(seq)))
+        .collect();
+    for c in commits.clone() {
+        direct.receive_relayed(c);
+    }
+    batched.receive_relayed_all(commits);
+    assert_eq!(batched.state(), direct.state());
+    assert_eq!(batched.stats().rollbacks, 1);
+}

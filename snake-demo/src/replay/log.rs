@@ -61,7 +61,7 @@ fn record_lines(record: &Record<Turn>, json: bool) -> Vec<String> {
                 }
                 false => format!(
                     "tick {:>6}  {:<10} {}",
-                    st.tick,
+                    st.tick.0,
                     c.id.to_string(),
                     body_text(c)
                 ),
@@ -113,7 +113,7 @@ fn event_line(tick: Tick, event: &RecordedEvent, json: bool) -> String {
         line["tick"] = tick.0.into();
         return line.to_string();
     }
-    format!("tick {tick:>6}  event      {text}")
+    format!("tick {:>6}  event      {text}", tick.0)
 }
 
 fn end_line(last: Tick, stopped: Option<&Stopped>, json: bool) -> String {

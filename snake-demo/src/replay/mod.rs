@@ -81,5 +81,5 @@ pub fn body_text(c: &Commit<Turn>) -> String {
 
 /// A commit as JSON: author, sequence number and body.
 pub fn commit_json(c: &Commit<Turn>) -> serde_json::Value {
-    serde_json::json!({ "author": c.id.author.0, "seq": c.id.seq, "body": body_text(c) })
+    serde_json::json!({ "author": c.id.author.to_string(), "seq": c.id.seq, "body": body_text(c) })
 }

@@ -198,3 +198,102 @@ fn joins_spawn_snakes_and_leaves_remove_them() {
     assert_eq!(w.snakes.len(), 1);
     assert_eq!(w.snakes[0].owner, PeerId(5));
 }
+
+fn invalid(w: &SnakeWorld) -> String {
+    w.validate().expect_err("refused").to_string()
+}
+
+#[test]
+fn a_board_of_negative_or_huge_size_is_refused() {
+    // Width -1 used to end in a "capacity overflow" panic, 32767×32767 in 4.2 GB.
+    let mut w = world(Vec::new());
+    w.width = -1;
+    assert_eq!(
+        invalid(&w),
+        "invalid state: board -1x10 (each side 8..=128)"
+    );
+    w.width = i16::MAX;
+    w.height = i16::MAX;
+    assert_eq!(
+        invalid(&w),
+        "invalid state: board 32767x32767 (each side 8..=128)"
+    );
+    assert!(world(Vec::new()).validate().is_ok());
+    assert!(SnakeWorld::default().validate().is_ok());
+}
+
+#[test]
+fn cells_off_the_board_duplicate_owners_and_absurd_counters_are_refused() {
+    let w = world(vec![snake(1, &[(3, 3), (2, 3)], Dir::Right)]);
+    assert!(w.validate().is_ok());
+    let mut off = w.clone();
+    off.snakes[0].body.push_back((i16::MIN, 3));
+    assert_eq!(
+        invalid(&off),
+        "invalid state: snakes[0].body[2] at (-32768, 3), off the board"
+    );
+    let mut food = w.clone();
+    food.food.push((12, 0));
+    assert_eq!(
+        invalid(&food),
+        "invalid state: food at (12, 0), off the board"
+    );
+    let mut twice = w.clone();
+    twice.snakes.push(snake(1, &[(6, 6)], Dir::Up));
+    assert_eq!(
+        invalid(&twice),
+        "invalid state: snakes[1]: a second snake of peer1"
+    );
+    let mut late = w.clone();
+    late.snakes[0].respawn_at = Some(u64::MAX);
+    assert_eq!(
+        invalid(&late),
+        "invalid state: snakes[0]: respawns beyond any session"
+    );
+    let mut grow = w.clone();
+    grow.snakes[0].grow = u32::MAX;
+    assert!(invalid(&grow).contains("grows by"));
+    let mut crowd = w;
+    crowd.snakes = (0..=MAX_SNAKES as u64)
+        .map(|p| snake(p, &[], Dir::Up))
+        .collect();
+    assert_eq!(invalid(&crowd), "invalid state: 65 snakes, at most 64");
+}
+
+#[test]
+fn two_hundred_thousand_joins_in_one_tick_seat_at_most_max_snakes() {
+    // A forged recording's tick of 200,000 joins used to take 43 s (each join
+    // scanned every snake and every free cell); the seat limit keeps it linear.
+    let mut w = SnakeWorld::default();
+    let mut ctx = ctx(1, PeerId::SYSTEM);
+    for p in 0..200_000 {
+        w.on_join(PeerId(p), "x", &mut ctx);
+    }
+    assert_eq!(w.snakes.len(), MAX_SNAKES);
+    assert!(w.validate().is_ok());
+    step(&mut w, 1);
+    assert!(w.validate().is_ok());
+}
+
+#[test]
+fn long_names_are_cut_at_a_character_boundary() {
+    let mut w = SnakeWorld::default();
+    let name = "é".repeat(40);
+    w.on_join(PeerId(1), &name, &mut ctx(1, PeerId::SYSTEM));
+    assert_eq!(w.snakes[0].name, "é".repeat(32));
+    assert!(w.validate().is_ok());
+}
+
+#[test]
+fn counters_saturate_instead_of_overflowing() {
+    let mut w = world(vec![snake(1, &[(3, 3), (2, 3)], Dir::Right)]);
+    w.snakes[0].score = u32::MAX;
+    w.snakes[0].deaths = u32::MAX;
+    w.food = vec![(4, 3)];
+    step(&mut w, 1);
+    assert_eq!(w.snakes[0].score, u32::MAX, "ate at the limit");
+    w.snakes[0].next_dir = Dir::Up;
+    w.snakes[0].body = VecDeque::from([(4, 0)]);
+    step(&mut w, 2);
+    assert_eq!(w.snakes[0].deaths, u32::MAX, "died at the limit");
+}

@@ -8,6 +8,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use snake_demo::bot::decide;
+use snake_demo::rules::{Dir, SnakeWorld, Turn};
+use tickline::model::codec::encode_state;
+use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkSpace, run_tick};
+use tickline::record::{Header, RecordingWriter};
+
 /// The binary under test.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_snake-demo"))
@@ -94,4 +100,64 @@ pub fn verify(path: &Path, to_tick: Option<u64>) -> (bool, serde_json::Value) {
     );
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
     (out.status.success(), json)
+}
+
+/// A 300-tick bot game; `extra` adds one more commit at `tick` in this copy only.
+pub fn write_recording(path: &Path, extra: Option<u64>) {
+    let mut world = SnakeWorld::default();
+    for p in 1..=3 {
+        world.on_join(
+            PeerId(p),
+            &format!("bot{p}"),
+            &mut TickCtx::new(8, Tick(0), PeerId::SYSTEM, p),
+        );
+    }
+    let header = Header {
+        game_id: SnakeWorld::GAME_ID.into(),
+        schema_hash: SnakeWorld::SCHEMA_HASH,
+        tick_rate: 15,
+        seed: 8,
+        start_tick: Tick(0),
+        genesis: encode_state(&world).expect("encodes"),
+        created_unix_ms: 0,
+    };
+    let mut writer = RecordingWriter::create(path, &header).expect("creates");
+    let mut seq = 0;
+    for t in 1..=300u64 {
+        let mut commits: Vec<Commit<Turn>> = world
+            .snakes
+            .iter()
+            .filter_map(|s| decide(&world, s.owner).map(|d| (s.owner, d)))
+            .map(|(owner, d)| {
+                seq += 1;
+                Commit::game(CommitId { author: owner, seq }, Tick(t), Turn(d))
+            })
+            .collect();
+        if extra == Some(t) {
+            // Player 1 turns in a direction it is allowed to take but was not taking.
+            let s = world.snake(PeerId(1)).expect("joined");
+            let dir = Dir::ALL
+                .into_iter()
+                .find(|d| *d != s.next_dir && *d != s.dir.opposite())
+                .expect("a turn");
+            commits.push(Commit::game(
+                CommitId {
+                    author: PeerId(1),
+                    seq: 1_000_000,
+                },
+                Tick(t),
+                Turn(dir),
+            ));
+        }
+        let sealed = SealedTick {
+            tick: Tick(t),
+            commits,
+        };
+        run_tick(&mut world, &sealed.commits, 8, Tick(t));
+        writer.write_sealed(&sealed).expect("writes");
+        writer
+            .write_checksum(Tick(t), tickline::checksum(&world).expect("encodes"))
+            .expect("writes");
+    }
+    writer.finish().expect("flushes");
 }

@@ -114,13 +114,11 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         }
         // Relayed commits first: a sealed tick that agrees with them then costs
         // nothing.
-        for commit in relayed {
-            if let Some(r) = j.timeline.receive_relayed(commit) {
-                self.events.push(SessionEvent::RolledBack {
-                    from: r.from,
-                    depth: r.depth,
-                });
-            }
+        if let Some(r) = j.timeline.receive_relayed_all(relayed) {
+            self.events.push(SessionEvent::RolledBack {
+                from: r.from,
+                depth: r.depth,
+            });
         }
         match run.expand() {
             Ok(ticks) => j.receive_sealed(ticks, &mut self.events),

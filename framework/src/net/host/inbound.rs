@@ -142,13 +142,18 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             self.stats.restamped += 1;
         }
         self.table.relay(from, &admitted.commit);
-        if let Some(r) = admitted.rollback {
+        Ok(())
+    }
+
+    /// Folds the commits admitted since the last call into the host's prediction:
+    /// one re-prediction per frame, however many commits arrived.
+    pub(super) fn refresh_prediction(&mut self) {
+        if let Some(r) = self.sealer.refresh() {
             self.events.push(SessionEvent::RolledBack {
                 from: r.from,
                 depth: r.depth,
             });
         }
-        Ok(())
     }
 
     pub(super) fn on_checksum(&mut self, conn: ConnId, peer: PeerId, tick: Tick, value: u64) {

@@ -255,6 +255,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 tracing::warn!("host commit refused: {e}");
             }
         }
+        self.refresh_prediction();
         Some(id)
     }
 
@@ -288,9 +289,9 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .timeline()
             .head()
             .plus(self.config.input_delay.max(1));
-        self.admit(None, Commit::game(id, tick, modification))
-            .ok()
-            .map(|_| id)
+        let admitted = self.admit(None, Commit::game(id, tick, modification));
+        self.refresh_prediction();
+        admitted.ok().map(|_| id)
     }
 
     /// Runs the host up to `now`: takes messages, seals ticks due on its clock,
@@ -315,6 +316,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 }
             }
         }
+        self.refresh_prediction();
         self.expire_connections();
         self.run_clock();
         // Sends happen on the host's ticks, coalesced into one flush.

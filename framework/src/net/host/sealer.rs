@@ -26,8 +26,6 @@ pub(super) struct Admitted<M> {
     pub(super) commit: Commit<M>,
     /// Its tick was already sealed; it was re-stamped to the next open one.
     pub(super) restamped: bool,
-    /// The host's own prediction had to be corrected for it.
-    pub(super) rollback: Option<Rollback>,
 }
 
 /// Sequencer and host timeline.
@@ -115,12 +113,17 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
                 true
             }
         };
-        let rollback = self.timeline.receive_relayed(relayed.clone());
+        self.timeline.hold_relayed(relayed.clone());
         Ok(Some(Admitted {
             commit: relayed,
             restamped,
-            rollback,
         }))
+    }
+
+    /// Folds the commits admitted since the last call into the host's prediction,
+    /// in one re-prediction however many there were.
+    pub(super) fn refresh(&mut self) -> Option<Rollback> {
+        self.timeline.refresh_relayed()
     }
 
     /// Moves the host's head to `target`, sealing every tick `seal_delay` ticks
@@ -131,6 +134,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
             entries: Vec::new(),
             rollbacks: Vec::new(),
         };
+        out.rollbacks.extend(self.refresh());
         while self.timeline.head().0 < target {
             let seal_to = Tick((self.timeline.head().0 + 1).saturating_sub(seal_delay));
             for st in self.sequencer.seal_through(seal_to) {
@@ -204,10 +208,8 @@ mod tests {
             .admit(Commit::game(id, Tick(7), Push(1)))
             .expect("in range")
             .expect("new");
-        assert_eq!(
-            (a.commit.tick, a.restamped, a.rollback),
-            (Tick(7), false, None)
-        );
+        assert_eq!((a.commit.tick, a.restamped), (Tick(7), false));
+        assert_eq!(s.refresh(), None, "ahead of the head: nothing to correct");
         assert!(s.admit(a.commit).expect("in range").is_none(), "duplicate");
         let out = s.run_to(10, 1);
         assert!(out.rollbacks.is_empty(), "the host predicted it");
@@ -222,6 +224,6 @@ mod tests {
             .expect("in range")
             .expect("new");
         assert_eq!((a.commit.tick, a.restamped), (Tick(10), true));
-        assert_eq!(a.rollback.map(|r| r.from), Some(Tick(10)));
+        assert_eq!(s.refresh().map(|r| r.from), Some(Tick(10)));
     }
 }

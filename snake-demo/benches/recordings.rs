@@ -1,0 +1,213 @@
+//! Recordings at scale: time to bisect two one-hour 20 Hz Snake recordings, and
+//! the peak memory of verifying or bisecting any file, however large or endless.
+//!
+//! `cargo bench -p snake-demo --bench recordings` prints one table. Each workload
+//! runs in a fresh child process (this binary, re-executed) that reports its own
+//! peak resident memory (VmHWM), so the figures are those of that workload alone.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use snake_demo::bot::decide;
+use snake_demo::rules::{Dir, SnakeWorld, Turn};
+use tickline::model::codec::encode_state;
+use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkSpace, run_tick};
+use tickline::record::{Expect, Header, RecordStream, RecordingWriter, bisect, verify_stream};
+
+const HOUR_AT_20_HZ: u64 = 20 * 3600;
+const DIVERGE_AT: u64 = 50_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        return child(&args[i + 1], &args[i + 2..]);
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a.tlrec"), dir.path().join("b.tlrec"));
+    let made = Instant::now();
+    write_hour(&a, None, 600);
+    write_hour(&b, Some(DIVERGE_AT), 300);
+    let size = std::fs::metadata(&a).map_or(0, |m| m.len());
+    eprintln!(
+        "wrote two one-hour recordings ({} KB each) in {:.1} s",
+        size / 1024,
+        made.elapsed().as_secs_f64()
+    );
+    let zeros = dir.path().join("zeros.tlrec");
+    std::fs::File::create(&zeros)
+        .and_then(|f| f.set_len(2 << 30))
+        .expect("sparse 2 GB file");
+    let fifo = dir.path().join("fifo.tlrec");
+    let made_fifo = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+
+    println!("| workload | result | time | peak memory |");
+    println!("| --- | --- | --- | --- |");
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    run(
+        "bisect two one-hour 20 Hz recordings (diverge at 50,000)",
+        &["bisect", &s(&a), &s(&b)],
+        None,
+    );
+    run(
+        "verify one one-hour 20 Hz recording",
+        &["verify", &s(&a)],
+        None,
+    );
+    run("verify a 2 GB file of zeros", &["verify", &s(&zeros)], None);
+    run("verify /dev/zero", &["verify", "/dev/zero"], None);
+    if made_fifo {
+        run(
+            "verify a FIFO fed a recording then zeros",
+            &["verify", &s(&fifo)],
+            Some((fifo.clone(), a.clone())),
+        );
+    }
+}
+
+/// Runs one workload in a child process and prints its row.
+fn run(name: &str, args: &[&str], feed: Option<(PathBuf, PathBuf)>) {
+    let exe = std::env::current_exe().expect("own path");
+    let child = Command::new(exe)
+        .arg("--child")
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let feeder = feed.map(|(fifo, rec)| {
+        std::thread::spawn(move || {
+            let Ok(mut out) = std::fs::OpenOptions::new().write(true).open(fifo) else {
+                return;
+            };
+            let _ = out.write_all(&std::fs::read(rec).unwrap_or_default());
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..1024 {
+                if out.write_all(&zeros).is_err() {
+                    return;
+                }
+            }
+        })
+    });
+    let out = child.wait_with_output().expect("child output");
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<&str> = line.trim().split('\t').collect();
+    match fields.as_slice() {
+        [result, ms, kb] => println!(
+            "| {name} | {result} | {ms} ms | {:.1} MB |",
+            kb.parse::<f64>().unwrap_or(0.0) / 1024.0
+        ),
+        _ => println!("| {name} | failed: {line} | | |"),
+    }
+}
+
+/// In the child: runs the workload, prints `result \t ms \t peak KB`.
+fn child(workload: &str, paths: &[String]) {
+    let expect = Expect::game(SnakeWorld::GAME_ID);
+    let started = Instant::now();
+    let result = match workload {
+        "bisect" => {
+            match bisect::<SnakeWorld, Turn>(Path::new(&paths[0]), Path::new(&paths[1]), &expect) {
+                Ok(r) => match r.divergence {
+                    Some(d) => format!(
+                        "diverge at {}, {} fields, {} ticks re-simulated",
+                        d.tick,
+                        d.fields.fields.len(),
+                        r.resimulated
+                    ),
+                    None => "agree".into(),
+                },
+                Err(e) => format!("error: {e}"),
+            }
+        }
+        _ => match RecordStream::<_, Turn>::open(&paths[0], &expect) {
+            Ok(stream) => match verify_stream::<SnakeWorld, Turn, _>(stream, None) {
+                Ok(r) => format!(
+                    "verified {} ticks, damaged: {}",
+                    r.last_tick.since(r.first_tick),
+                    r.stopped.is_some()
+                ),
+                Err(e) => format!("error: {e}"),
+            },
+            Err(e) => format!("refused: {e}"),
+        },
+    };
+    let ms = started.elapsed().as_millis();
+    println!("{result}\t{ms}\t{}", peak_kb());
+}
+
+fn peak_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// One hour of a 3-bot game at 20 Hz: checksums every tick, snapshots every
+/// `snapshot_every` ticks; `extra` adds one more turn at that tick in this copy.
+fn write_hour(path: &Path, extra: Option<u64>, snapshot_every: u64) {
+    let mut world = SnakeWorld::default();
+    for p in 1..=3 {
+        world.on_join(
+            PeerId(p),
+            &format!("bot{p}"),
+            &mut TickCtx::new(8, Tick(0), PeerId::SYSTEM, p),
+        );
+    }
+    let header = Header {
+        game_id: SnakeWorld::GAME_ID.into(),
+        schema_hash: SnakeWorld::SCHEMA_HASH,
+        tick_rate: 20,
+        seed: 8,
+        start_tick: Tick(0),
+        genesis: encode_state(&world).expect("encodes"),
+        created_unix_ms: 0,
+    };
+    let mut writer = RecordingWriter::create(path, &header).expect("creates");
+    let mut seq = 0;
+    for t in 1..=HOUR_AT_20_HZ {
+        let mut commits: Vec<Commit<Turn>> = world
+            .snakes
+            .iter()
+            .filter_map(|s| decide(&world, s.owner).map(|d| (s.owner, d)))
+            .map(|(owner, d)| {
+                seq += 1;
+                Commit::game(CommitId { author: owner, seq }, Tick(t), Turn(d))
+            })
+            .collect();
+        if extra == Some(t) {
+            // Player 1 turns a way it may take but was not taking, in this copy only.
+            let s = world.snake(PeerId(1)).expect("joined");
+            let dir = Dir::ALL
+                .into_iter()
+                .find(|d| *d != s.next_dir && *d != s.dir.opposite())
+                .expect("a turn");
+            let id = CommitId {
+                author: PeerId(1),
+                seq: u64::MAX,
+            };
+            commits.push(Commit::game(id, Tick(t), Turn(dir)));
+        }
+        let sealed = SealedTick {
+            tick: Tick(t),
+            commits,
+        };
+        run_tick(&mut world, &sealed.commits, 8, Tick(t));
+        writer.write_sealed(&sealed).expect("writes");
+        writer
+            .write_checksum(Tick(t), tickline::checksum(&world).expect("encodes"))
+            .expect("writes");
+        if t % snapshot_every == 0 {
+            writer.write_snapshot(Tick(t), &world).expect("writes");
+        }
+    }
+    writer.finish().expect("flushes");
+}
