@@ -63,8 +63,10 @@ fn a_damaged_recording_verifies_its_prefix_but_exits_3_and_says_where() {
 #[test]
 fn a_recording_of_an_absurd_board_is_refused_with_one_line() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut world = SnakeWorld::default();
-    world.width = -1;
+    let world = SnakeWorld {
+        width: -1,
+        ..SnakeWorld::default()
+    };
     let header = Header {
         game_id: SnakeWorld::GAME_ID.into(),
         schema_hash: SnakeWorld::SCHEMA_HASH,

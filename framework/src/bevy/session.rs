@@ -14,6 +14,10 @@ use super::{Submit, TicklineEvent};
 
 /// The session a Bevy app runs: a host (which may be local-only) or a client.
 #[derive(Resource)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per app, held as a resource: boxing would only add an indirection"
+)]
 pub enum TicklineSession<Ws, Md> {
     /// This app hosts (and plays, unless dedicated).
     Host(HostSession<Ws, Md, Box<dyn HostTransport>>),

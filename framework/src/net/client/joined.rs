@@ -108,11 +108,7 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
     /// Injects the fault when the tick before it was just sealed (and journaled).
     fn inject_fault(&mut self, events: &mut Vec<SessionEvent>) {
         let sealed = self.timeline.sealed_tick();
-        if !self
-            .fault
-            .as_ref()
-            .is_some_and(|(t, _)| sealed.next() == *t)
-        {
+        if self.fault.as_ref().is_none_or(|(t, _)| sealed.next() != *t) {
             return;
         }
         let Some((tick, corrupt)) = self.fault.take() else {
