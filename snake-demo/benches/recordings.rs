@@ -11,9 +11,11 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use snake_demo::bot::decide;
-use snake_demo::rules::{Dir, SnakeWorld, Turn};
+use snake_demo::rules::{SnakeWorld, Turn};
 use tickline::model::codec::encode_state;
-use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkSpace, run_tick};
+use tickline::model::{
+    Body, Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkSpace, run_tick,
+};
 use tickline::record::{Expect, Header, RecordStream, RecordingWriter, bisect, verify_stream};
 
 const HOUR_AT_20_HZ: u64 = 20 * 3600;
@@ -27,8 +29,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (a, b) = (dir.path().join("a.tlrec"), dir.path().join("b.tlrec"));
     let made = Instant::now();
-    write_hour(&a, None, 600);
-    write_hour(&b, Some(DIVERGE_AT), 300);
+    write_hours(&a, 1, None, 600);
+    write_hours(&b, 1, Some(DIVERGE_AT), 300);
+    let long = dir.path().join("ten-hours.tlrec");
+    write_hours(&long, 10, None, 600);
     let size = std::fs::metadata(&a).map_or(0, |m| m.len());
     eprintln!(
         "wrote two one-hour recordings ({} KB each) in {:.1} s",
@@ -56,6 +60,12 @@ fn main() {
     run(
         "verify one one-hour 20 Hz recording",
         &["verify", &s(&a)],
+        None,
+    );
+    let mb = std::fs::metadata(&long).map_or(0, |m| m.len()) >> 20;
+    run(
+        &format!("verify one ten-hour 20 Hz recording ({mb} MB)"),
+        &["verify", &s(&long)],
         None,
     );
     run("verify a 2 GB file of zeros", &["verify", &s(&zeros)], None);
@@ -151,9 +161,9 @@ fn peak_kb() -> u64 {
         .unwrap_or(0)
 }
 
-/// One hour of a 3-bot game at 20 Hz: checksums every tick, snapshots every
+/// `hours` of a 3-bot game at 20 Hz: checksums every tick, snapshots every
 /// `snapshot_every` ticks; `extra` adds one more turn at that tick in this copy.
-fn write_hour(path: &Path, extra: Option<u64>, snapshot_every: u64) {
+fn write_hours(path: &Path, hours: u64, extra: Option<u64>, snapshot_every: u64) {
     let mut world = SnakeWorld::default();
     for p in 1..=3 {
         world.on_join(
@@ -173,7 +183,7 @@ fn write_hour(path: &Path, extra: Option<u64>, snapshot_every: u64) {
     };
     let mut writer = RecordingWriter::create(path, &header).expect("creates");
     let mut seq = 0;
-    for t in 1..=HOUR_AT_20_HZ {
+    for t in 1..=HOUR_AT_20_HZ * hours {
         let mut commits: Vec<Commit<Turn>> = world
             .snakes
             .iter()
@@ -184,17 +194,16 @@ fn write_hour(path: &Path, extra: Option<u64>, snapshot_every: u64) {
             })
             .collect();
         if extra == Some(t) {
-            // Player 1 turns a way it may take but was not taking, in this copy only.
-            let s = world.snake(PeerId(1)).expect("joined");
-            let dir = Dir::ALL
-                .into_iter()
-                .find(|d| *d != s.next_dir && *d != s.dir.opposite())
-                .expect("a turn");
+            // Player 3 leaves in this copy only (sealed after the turns).
             let id = CommitId {
-                author: PeerId(1),
-                seq: u64::MAX,
+                author: PeerId::SYSTEM,
+                seq: 1_000,
             };
-            commits.push(Commit::game(id, Tick(t), Turn(dir)));
+            commits.push(Commit {
+                id,
+                tick: Tick(t),
+                body: Body::Leave { peer: PeerId(3) },
+            });
         }
         let sealed = SealedTick {
             tick: Tick(t),

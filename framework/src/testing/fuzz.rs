@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
-use crate::model::PeerId;
 use crate::model::codec::encode;
+use crate::model::{PeerId, Tick};
 use crate::net::protocol::{ClientMsg, Hello, PROTOCOL_VERSION, decode_client, decode_host};
 use crate::net::{HostConfig, HostSession};
 use crate::record::{Expect, RecordStream, Recording, verify_stream};
@@ -58,7 +58,7 @@ pub fn host_message(bytes: &[u8]) {
 /// A host with its own player, and a connection that sends the messages in
 /// `bytes` (each a little-endian u16 length and that many bytes; an odd first byte
 /// first sends a good Hello, to reach the running session). The host must keep
-/// serving: its own player's commits keep being sealed.
+/// serving: sealing keeps pace with time, and its own player stays in the session.
 pub fn session(bytes: &[u8]) {
     let (transport, connector) = memory_hub();
     let config = HostConfig {
@@ -106,7 +106,11 @@ pub fn session(bytes: &[u8]) {
         "sealed {} of {due}",
         host.sealed_tick()
     );
-    assert!(host.roster().contains_key(&PeerId::HOST));
+    // The host's own player joined at tick 1 (a client reporting a large jitter
+    // may hold sealing back by up to the seal delay's bound, never more).
+    if host.sealed_tick() >= Tick(1) {
+        assert!(host.roster().contains_key(&PeerId::HOST));
+    }
 }
 
 fn next_message(bytes: &[u8]) -> Option<(&[u8], &[u8])> {

@@ -108,6 +108,14 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
     /// Injects the fault when the tick before it was just sealed (and journaled).
     fn inject_fault(&mut self, events: &mut Vec<SessionEvent>) {
         let sealed = self.timeline.sealed_tick();
+        if let Some((t, _)) = &self.fault
+            && *t <= sealed
+        {
+            tracing::warn!(
+                "no desync injected: tick {t} was sealed before this peer could change it"
+            );
+            self.fault = None;
+        }
         if self.fault.as_ref().is_none_or(|(t, _)| sealed.next() != *t) {
             return;
         }
