@@ -10,13 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use snake_demo::bot::decide;
 use snake_demo::rules::{SnakeWorld, Turn};
-use tickline::model::codec::encode_state;
-use tickline::model::{
-    Body, Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkSpace, run_tick,
-};
-use tickline::record::{Expect, Header, RecordStream, RecordingWriter, bisect, verify_stream};
+use snake_demo::sample::BotRecording;
+use tickline::model::{Body, Commit, CommitId, PeerId};
+use tickline::record::{Expect, RecordStream, bisect, verify_stream};
 
 const HOUR_AT_20_HZ: u64 = 20 * 3600;
 const DIVERGE_AT: u64 = 50_000;
@@ -162,61 +159,28 @@ fn peak_kb() -> u64 {
 }
 
 /// `hours` of a 3-bot game at 20 Hz: checksums every tick, snapshots every
-/// `snapshot_every` ticks; `extra` adds one more turn at that tick in this copy.
+/// `snapshot_every` ticks; at tick `extra`, player 3 leaves in this copy only.
 fn write_hours(path: &Path, hours: u64, extra: Option<u64>, snapshot_every: u64) {
-    let mut world = SnakeWorld::default();
-    for p in 1..=3 {
-        world.on_join(
-            PeerId(p),
-            &format!("bot{p}"),
-            &mut TickCtx::new(8, Tick(0), PeerId::SYSTEM, p),
-        );
-    }
-    let header = Header {
-        game_id: SnakeWorld::GAME_ID.into(),
-        schema_hash: SnakeWorld::SCHEMA_HASH,
+    let game = BotRecording {
+        bots: 3,
+        ticks: HOUR_AT_20_HZ * hours,
         tick_rate: 20,
         seed: 8,
-        start_tick: Tick(0),
-        genesis: encode_state(&world).expect("encodes"),
-        created_unix_ms: 0,
+        snapshot_every,
     };
-    let mut writer = RecordingWriter::create(path, &header).expect("creates");
-    let mut seq = 0;
-    for t in 1..=HOUR_AT_20_HZ * hours {
-        let mut commits: Vec<Commit<Turn>> = world
-            .snakes
-            .iter()
-            .filter_map(|s| decide(&world, s.owner).map(|d| (s.owner, d)))
-            .map(|(owner, d)| {
-                seq += 1;
-                Commit::game(CommitId { author: owner, seq }, Tick(t), Turn(d))
-            })
-            .collect();
-        if extra == Some(t) {
-            // Player 3 leaves in this copy only (sealed after the turns).
-            let id = CommitId {
-                author: PeerId::SYSTEM,
-                seq: 1_000,
-            };
-            commits.push(Commit {
-                id,
-                tick: Tick(t),
-                body: Body::Leave { peer: PeerId(3) },
-            });
+    game.write(path, |_, t| {
+        if extra != Some(t.0) {
+            return Vec::new();
         }
-        let sealed = SealedTick {
-            tick: Tick(t),
-            commits,
+        let id = CommitId {
+            author: PeerId::SYSTEM,
+            seq: 1_000,
         };
-        run_tick(&mut world, &sealed.commits, 8, Tick(t));
-        writer.write_sealed(&sealed).expect("writes");
-        writer
-            .write_checksum(Tick(t), tickline::checksum(&world).expect("encodes"))
-            .expect("writes");
-        if t % snapshot_every == 0 {
-            writer.write_snapshot(Tick(t), &world).expect("writes");
-        }
-    }
-    writer.finish().expect("flushes");
+        vec![Commit {
+            id,
+            tick: t,
+            body: Body::Leave { peer: PeerId(3) },
+        }]
+    })
+    .expect("writes");
 }

@@ -7,3 +7,4 @@ pub mod cli;
 pub mod paths;
 pub mod replay;
 pub mod rules;
+pub mod sample;

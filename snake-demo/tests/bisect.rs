@@ -11,14 +11,6 @@ use tickline::model::Tick;
 use tickline::model::codec::encode_state;
 use tickline::record::{Expect, Recording, RecordingWriter, Replayer};
 
-fn lossy(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn bisect_names_the_diverging_tick_its_commits_and_fields() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -35,7 +27,7 @@ fn bisect_names_the_diverging_tick_its_commits_and_fields() {
         out.status.code(),
         Some(1),
         "diverging: exit 1; {}",
-        lossy(&out)
+        common::output_text(&out)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(json["agree"], false);
@@ -80,7 +72,7 @@ fn bisect_of_unreadable_recordings_exits_2_with_one_line() {
         &["bisect", &a.to_string_lossy(), &junk.to_string_lossy()],
         Duration::from_secs(60),
     );
-    assert_eq!(out.status.code(), Some(2), "{}", lossy(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", common::output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("not a Tickline recording"), "{stderr}");
@@ -100,7 +92,7 @@ fn bisect_of_recordings_that_do_not_overlap_says_so_instead_of_panicking() {
         &["bisect", &early, &late, "--json"],
         Duration::from_secs(60),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", lossy(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", common::output_text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["compared"], serde_json::Value::Null);
     assert_eq!(json["range_a"], serde_json::json!([0, 100]));
@@ -109,7 +101,7 @@ fn bisect_of_recordings_that_do_not_overlap_says_so_instead_of_panicking() {
     assert!(
         String::from_utf8_lossy(&text.stdout).contains("share no tick"),
         "{}",
-        lossy(&text)
+        common::output_text(&text)
     );
     let out = common::run(
         &["bisect", &full.to_string_lossy(), &late, "--json"],

@@ -14,14 +14,6 @@ use tickline::model::Tick;
 use tickline::model::codec::encode;
 use tickline::record::{Header, RecordingWriter};
 
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn a_damaged_recording_verifies_its_prefix_but_exits_3_and_says_where() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -35,7 +27,7 @@ fn a_damaged_recording_verifies_its_prefix_but_exits_3_and_says_where() {
         &["replay", &damaged.to_string_lossy(), "--verify", "--json"],
         Duration::from_secs(60),
     );
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", common::output_text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(json["verified"], false, "{json}");
     assert!(
@@ -51,7 +43,11 @@ fn a_damaged_recording_verifies_its_prefix_but_exits_3_and_says_where() {
         Duration::from_secs(60),
     );
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out).contains("DAMAGED"), "{}", text(&out));
+    assert!(
+        common::output_text(&out).contains("DAMAGED"),
+        "{}",
+        common::output_text(&out)
+    );
     // The whole file: complete, verified, exit 0.
     let (ok, json) = verify(&path, None);
     assert!(
@@ -95,11 +91,16 @@ fn a_recording_of_an_absurd_board_is_refused_with_one_line() {
 fn endless_and_huge_inputs_are_refused_at_once() {
     for path in ["/dev/zero", "/dev/null"] {
         let out = run(&["replay", path, "--verify"], Duration::from_secs(60));
-        assert_eq!(out.status.code(), Some(1), "{path}: {}", text(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{path}: {}",
+            common::output_text(&out)
+        );
         assert!(
-            text(&out).contains("not a Tickline recording"),
+            common::output_text(&out).contains("not a Tickline recording"),
             "{}",
-            text(&out)
+            common::output_text(&out)
         );
     }
 }
@@ -110,7 +111,7 @@ fn log_prints_the_sealed_log_for_people_and_scripts() {
     let path = dir.path().join("game.tlrec");
     write_recording(&path, None);
     let out = run(&["log", &path.to_string_lossy()], Duration::from_secs(60));
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", common::output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let first = stdout.lines().next().expect("a header line");
     assert_eq!(
@@ -178,18 +179,26 @@ fn an_injected_desync_is_detected_healed_recorded_and_named_by_bisect() {
         .spawn()
         .expect("spawns");
     let client_out = wait(client, Duration::from_secs(120), "client");
-    assert!(client_out.status.success(), "{}", text(&client_out));
+    assert!(
+        client_out.status.success(),
+        "{}",
+        common::output_text(&client_out)
+    );
     let host_out = wait(host, Duration::from_secs(60), "host");
-    assert!(host_out.status.success(), "{}", text(&host_out));
+    assert!(
+        host_out.status.success(),
+        "{}",
+        common::output_text(&host_out)
+    );
     assert!(
         String::from_utf8_lossy(&host_out.stderr).contains("desync: peer1 at tick 60"),
         "the host logs the desync at the default level: {}",
-        text(&host_out)
+        common::output_text(&host_out)
     );
     assert!(
         String::from_utf8_lossy(&client_out.stderr).contains("snakes[0].score"),
         "the client logs the differing field: {}",
-        text(&client_out)
+        common::output_text(&client_out)
     );
 
     // The client's own recording no longer verifies from tick 60 on.
@@ -205,7 +214,7 @@ fn an_injected_desync_is_detected_healed_recorded_and_named_by_bisect() {
         ],
         Duration::from_secs(60),
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", common::output_text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["first_diverging_tick"], 60, "{json}");
     assert_eq!(json["reproduced_by_resimulation"], false);

@@ -77,18 +77,23 @@ fn connect_and_answer(reply: HostMsg<Steer>) -> (Client, MemoryHost, Duration) {
     (client, host, now)
 }
 
+/// Steps the client until it stops (5 simulated seconds at most); its reason.
+fn stopped(client: &mut Client, now: &mut Duration, what: &str) -> String {
+    let deadline = *now + Duration::from_secs(5);
+    loop {
+        if let ClientStatus::Stopped(reason) = client.status() {
+            return reason;
+        }
+        assert!(*now < deadline, "{what}");
+        *now += Duration::from_millis(5);
+        client.update(*now).expect("memory");
+    }
+}
+
 #[test]
 fn a_welcome_with_an_invalid_state_stops_the_client_with_the_reason() {
     let (mut client, _host, mut now) = connect_and_answer(welcome(&absurd()));
-    let deadline = now + Duration::from_secs(5);
-    while !matches!(client.status(), ClientStatus::Stopped(_)) {
-        assert!(now < deadline, "the client did not refuse the state");
-        now += Duration::from_millis(5);
-        client.update(now).expect("memory");
-    }
-    let ClientStatus::Stopped(reason) = client.status() else {
-        unreachable!("waited for it")
-    };
+    let reason = stopped(&mut client, &mut now, "the client did not refuse the state");
     assert_eq!(
         reason,
         "the host's snapshot does not decode: invalid state: racers[0]: cell (7, 65535) off the grid"
@@ -105,15 +110,7 @@ fn a_welcome_at_an_absurd_tick_stops_the_client() {
         *tick = Tick(u64::MAX);
     }
     let (mut client, _host, mut now) = connect_and_answer(msg);
-    let deadline = now + Duration::from_secs(5);
-    while !matches!(client.status(), ClientStatus::Stopped(_)) {
-        assert!(now < deadline, "the client did not refuse the tick");
-        now += Duration::from_millis(5);
-        client.update(now).expect("memory");
-    }
-    let ClientStatus::Stopped(reason) = client.status() else {
-        unreachable!("waited for it")
-    };
+    let reason = stopped(&mut client, &mut now, "the client did not refuse the tick");
     assert!(reason.contains("beyond any session"), "{reason}");
 }
 

@@ -8,11 +8,18 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use snake_demo::bot::decide;
-use snake_demo::rules::{Dir, SnakeWorld, Turn};
-use tickline::model::codec::encode_state;
-use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkSpace, run_tick};
-use tickline::record::{Header, RecordingWriter};
+use snake_demo::rules::{Dir, Turn};
+use snake_demo::sample::BotRecording;
+use tickline::model::{Commit, CommitId, PeerId};
+
+/// A finished run's stdout and stderr, for assertion messages.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
 
 /// The binary under test.
 pub fn bin() -> Command {
@@ -102,62 +109,30 @@ pub fn verify(path: &Path, to_tick: Option<u64>) -> (bool, serde_json::Value) {
     (out.status.success(), json)
 }
 
-/// A 300-tick bot game; `extra` adds one more commit at `tick` in this copy only.
+/// A 300-tick game of 3 bots at 15 Hz (seed 8); `extra` adds one more commit at
+/// that tick in this copy only: player 1 turns a way it may take but was not taking.
 pub fn write_recording(path: &Path, extra: Option<u64>) {
-    let mut world = SnakeWorld::default();
-    for p in 1..=3 {
-        world.on_join(
-            PeerId(p),
-            &format!("bot{p}"),
-            &mut TickCtx::new(8, Tick(0), PeerId::SYSTEM, p),
-        );
-    }
-    let header = Header {
-        game_id: SnakeWorld::GAME_ID.into(),
-        schema_hash: SnakeWorld::SCHEMA_HASH,
+    let game = BotRecording {
+        bots: 3,
+        ticks: 300,
         tick_rate: 15,
         seed: 8,
-        start_tick: Tick(0),
-        genesis: encode_state(&world).expect("encodes"),
-        created_unix_ms: 0,
+        snapshot_every: 0,
     };
-    let mut writer = RecordingWriter::create(path, &header).expect("creates");
-    let mut seq = 0;
-    for t in 1..=300u64 {
-        let mut commits: Vec<Commit<Turn>> = world
-            .snakes
-            .iter()
-            .filter_map(|s| decide(&world, s.owner).map(|d| (s.owner, d)))
-            .map(|(owner, d)| {
-                seq += 1;
-                Commit::game(CommitId { author: owner, seq }, Tick(t), Turn(d))
-            })
-            .collect();
-        if extra == Some(t) {
-            // Player 1 turns in a direction it is allowed to take but was not taking.
-            let s = world.snake(PeerId(1)).expect("joined");
-            let dir = Dir::ALL
-                .into_iter()
-                .find(|d| *d != s.next_dir && *d != s.dir.opposite())
-                .expect("a turn");
-            commits.push(Commit::game(
-                CommitId {
-                    author: PeerId(1),
-                    seq: 1_000_000,
-                },
-                Tick(t),
-                Turn(dir),
-            ));
+    game.write(path, |world, t| {
+        if extra != Some(t.0) {
+            return Vec::new();
         }
-        let sealed = SealedTick {
-            tick: Tick(t),
-            commits,
+        let s = world.snake(PeerId(1)).expect("joined");
+        let dir = Dir::ALL
+            .into_iter()
+            .find(|d| *d != s.next_dir && *d != s.dir.opposite())
+            .expect("a turn");
+        let id = CommitId {
+            author: PeerId(1),
+            seq: 1_000_000,
         };
-        run_tick(&mut world, &sealed.commits, 8, Tick(t));
-        writer.write_sealed(&sealed).expect("writes");
-        writer
-            .write_checksum(Tick(t), tickline::checksum(&world).expect("encodes"))
-            .expect("writes");
-    }
-    writer.finish().expect("flushes");
+        vec![Commit::game(id, t, Turn(dir))]
+    })
+    .expect("writes");
 }
