@@ -1,14 +1,16 @@
 //! A shared counter in two Bevy apps: what a game developer needs in five minutes.
 //!
-//! 1. Define the state (a `WorkSpace`) and the changes players can make
-//!    (`Modification`s). Rules must be deterministic: no clock, no `HashMap`
-//!    iteration, no floats, randomness only from `ctx.rng()` / `ctx.below(n)`.
-//! 2. Insert a `TicklineSession` (host or client) and add `TicklinePlugin`.
-//! 3. Write `Submit` messages to commit; read the predicted state from the
+//! 1. Define the state (a `WorkSpace`), the move players can make (a
+//!    `Modification`), and one `Game` type naming both. Rules must be
+//!    deterministic: no clock, no `HashMap` iteration, no floats, randomness only
+//!    from `ctx.rng()` / `ctx.below(n)`.
+//! 2. Add `TicklinePlugin<Game>` and a `TicklineSession` (host or client).
+//! 3. Write `Submit` messages to make moves; read the predicted state from the
 //!    session resource.
 //!
 //! Here both apps run in one process over the in-memory transport, headless. Over
-//! the network, use `tickline::bevy::host_over_renet` / `join_over_renet` instead.
+//! the network, start a session with `StartSession::host` / `join` instead (see the
+//! `tag` example).
 //! Run: `cargo run -p tickline --example shared_counter --features bevy`.
 
 use std::time::Duration;
@@ -16,8 +18,6 @@ use std::time::Duration;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use serde::{Deserialize, Serialize};
-use tickline::bevy::{Submit, TicklinePlugin, TicklineSession};
-use tickline::net::{ClientConfig, HostConfig};
 use tickline::prelude::*;
 use tickline::transport::memory_hub;
 
@@ -41,14 +41,24 @@ impl Modification<Counter> for Add {
     }
 }
 
-type Session = TicklineSession<Counter, Add>;
+/// The game: names the state and the move; its schema hash is derived from them.
+struct CounterGame;
+
+impl Game for CounterGame {
+    type State = Counter;
+    type Move = Add;
+    const ID: &'static str = "counter";
+    const TICK_RATE: u32 = 30;
+}
+
+type Session = TicklineSession<CounterGame>;
 
 /// A player who adds `step` every 30 frames.
-fn player(step: i64) -> impl FnMut(Local<u32>, MessageWriter<Submit<Add>>) {
+fn player(step: i64) -> impl FnMut(Local<u32>, MessageWriter<Submit<CounterGame>>) {
     move |mut frame, mut submit| {
         *frame += 1;
         if frame.is_multiple_of(30) {
-            submit.write(Submit(Add(step)));
+            submit.write(Submit::new(Add(step)));
         }
     }
 }
@@ -60,7 +70,7 @@ fn game_app(session: Session, step: i64) -> App {
         .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
             16,
         )))
-        .add_plugins(TicklinePlugin::<Counter, Add>::default())
+        .add_plugins(TicklinePlugin::<CounterGame>::default())
         .insert_resource(session)
         .add_systems(Update, player(step));
     app
@@ -68,14 +78,9 @@ fn game_app(session: Session, step: i64) -> App {
 
 fn main() {
     let (host_transport, connector) = memory_hub();
-    let host_config = HostConfig {
-        game_id: "counter".into(),
-        tick_rate: 30,
-        ..HostConfig::default()
-    };
-    let host = Session::host(host_config, Counter::default(), host_transport).expect("host starts");
+    let host = Session::host(HostConfig::default(), Counter::default(), host_transport)
+        .expect("host starts");
     let client_config = ClientConfig {
-        game_id: "counter".into(),
         name: "guest".into(),
         ..ClientConfig::default()
     };

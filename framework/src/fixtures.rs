@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{InvalidState, Modification, PeerId, TickCtx, WorkSpace};
+use crate::model::{Game, InvalidState, Modification, PeerId, TickCtx, WorkSpace};
 
 /// Records every value pushed, with its author and tick, so that any difference in
 /// order or tick shows in the checksum; `step` draws from the RNG.
@@ -47,6 +47,15 @@ impl Modification<Tally> for Push {
         ws.log
             .push((ctx.author().0, ctx.tick().0, self.0 * 100 + draw));
     }
+}
+
+/// The fixture game.
+pub struct TallyGame;
+
+impl Game for TallyGame {
+    type State = Tally;
+    type Move = Push;
+    const ID: &'static str = "tally";
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@
 //!
 //! Module map: [`model`] (types and traits), [`timeline`] (prediction, rollback,
 //! sealing), [`record`] (recordings, replay, divergence), [`crud`] (a generic
-//! collection WorkSpace), [`testing`] (determinism harness). None of them does IO
+//! collection WorkSpace), [`testing`] (determinism harness). A game names all of
+//! this through one [`Game`] type. None of them does IO
 //! on its own or reads a clock: time and bytes are passed in.
 #![forbid(unsafe_code)]
 
@@ -31,18 +32,34 @@ mod fixtures;
 
 pub use model::checksum::checksum;
 pub use model::{
-    Body, Commit, CommitId, Modification, PeerId, SealedTick, Tick, TickCtx, WorkSpace,
+    Body, Commit, CommitId, Game, GameIdentity, Modification, PeerId, SealedTick, Tick, TickCtx,
+    WorkSpace,
 };
 pub use timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
 
-/// The names a game needs, in one import.
+/// The names a game needs, in one import: the traits it implements, the session
+/// configurations, recordings, and (with the `bevy` feature) the plugin and its
+/// messages.
 pub mod prelude {
+    #[cfg(feature = "bevy")]
+    pub use crate::bevy::{
+        Player, StartSession, StopSession, Submit, TicklineError, TicklineEvent, TicklinePlugin,
+        TicklineSession, TicklineSet, TicklineState, TicklineStatus,
+    };
     pub use crate::crud::{Collection, CollectionOp, Item};
     pub use crate::model::{
-        Body, Commit, CommitId, Modification, PeerId, SealedTick, Tick, TickCtx, WorkSpace,
+        Body, Commit, CommitId, Game, InvalidState, Modification, PeerId, SealedTick, Tick,
+        TickCtx, WorkSpace,
+    };
+    pub use crate::net::{
+        ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession, SessionError,
+        SessionEvent,
     };
     pub use crate::record::{Expect, Header, Recording, RecordingWriter, Replayer};
+    pub use crate::testing::{DeterminismCheck, check_determinism};
     pub use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
+    #[cfg(feature = "renet")]
+    pub use crate::transport::{RenetClientConfig, RenetHostConfig, RenetSecurity, RoomCode};
 }
 
 /// The README's code examples, compiled and run as doctests (they use the renet

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use snake_demo::rules::{SnakeWorld, Turn};
+use snake_demo::rules::{SnakeGame, SnakeWorld, Turn};
 use snake_demo::sample::BotRecording;
 use tickline::model::{Body, Commit, CommitId, PeerId};
 use tickline::record::{Expect, RecordStream, bisect, verify_stream};
@@ -116,11 +116,11 @@ fn run(name: &str, args: &[&str], feed: Option<(PathBuf, PathBuf)>) {
 
 /// In the child: runs the workload, prints `result \t ms \t peak KB`.
 fn child(workload: &str, paths: &[String]) {
-    let expect = Expect::game(SnakeWorld::GAME_ID);
+    let expect = Expect::of::<SnakeGame>().expect("the Snake types trace");
     let started = Instant::now();
     let result = match workload {
         "bisect" => {
-            match bisect::<SnakeWorld, Turn>(Path::new(&paths[0]), Path::new(&paths[1]), &expect) {
+            match bisect::<SnakeGame>(Path::new(&paths[0]), Path::new(&paths[1]), &expect) {
                 Ok(r) => match r.divergence {
                     Some(d) => format!(
                         "diverge at {}, {} fields, {} ticks re-simulated",

@@ -115,9 +115,10 @@ pub struct HostArgs {
 /// `join`.
 #[derive(Args, Debug, Clone)]
 pub struct JoinArgs {
-    /// The host's address, e.g. 192.168.1.20:5000.
+    /// The host: `NAME:PORT` or `ADDRESS:PORT`, e.g. `mybox.lan:5000`,
+    /// `localhost:5000` or `192.168.1.20:5000`.
     #[arg(value_name = "ADDR")]
-    pub addr: SocketAddr,
+    pub addr: String,
     /// Your name on the scoreboard.
     #[arg(long, value_name = "NAME", default_value = "guest")]
     pub name: String,

@@ -8,7 +8,7 @@ use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, TickCtx, WorkS
 use tickline::record::{Header, RecordError, RecordingWriter};
 
 use crate::bot::decide;
-use crate::rules::{SnakeWorld, Turn};
+use crate::rules::{SnakeGame, SnakeWorld, Turn};
 
 /// A game of bots played by [`decide`] on the default board.
 #[derive(Clone, Debug)]
@@ -43,8 +43,8 @@ impl BotRecording {
             world.on_join(PeerId(p), &format!("bot{p}"), &mut ctx);
         }
         let header = Header {
-            game_id: SnakeWorld::GAME_ID.into(),
-            schema_hash: SnakeWorld::SCHEMA_HASH,
+            game_id: <SnakeGame as tickline::Game>::ID.into(),
+            schema_hash: SnakeGame::schema_hash(),
             tick_rate: self.tick_rate,
             seed: self.seed,
             start_tick: Tick(0),

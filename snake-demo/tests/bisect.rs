@@ -6,10 +6,10 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use snake_demo::rules::{SnakeWorld, Turn};
+use snake_demo::rules::{SnakeGame, SnakeWorld, Turn};
 use tickline::model::Tick;
 use tickline::model::codec::encode_state;
-use tickline::record::{Expect, Recording, RecordingWriter, Replayer};
+use tickline::record::{Recording, RecordingWriter, Replayer};
 
 #[test]
 fn bisect_names_the_diverging_tick_its_commits_and_fields() {
@@ -115,7 +115,7 @@ fn bisect_of_recordings_that_do_not_overlap_says_so_instead_of_panicking() {
 /// Copies ticks `from+1..=to` of `src` into `dst`, starting from the state at `from`
 /// (as a peer that joined at `from` and left at `to` would have recorded).
 fn cut(src: &Path, dst: &Path, from: u64, to: u64) {
-    let rec = Recording::<Turn>::open(src, &Expect::game(SnakeWorld::GAME_ID)).expect("reads");
+    let rec = Recording::open_game::<SnakeGame>(src).expect("reads");
     let mut header = rec.header.clone();
     let mut replayer: Replayer<SnakeWorld, Turn> = Replayer::new(rec.clone()).expect("genesis");
     replayer.seek(Tick(from)).expect("in range");

@@ -82,9 +82,9 @@ fn a_host_and_three_bot_clients_agree_after_600_ticks() {
 /// `Leave` within a second, not after the timeout and grace window (11.5 s).
 #[test]
 fn a_client_that_stops_is_sealed_out_within_a_second() {
-    use snake_demo::rules::{SnakeWorld, Turn};
+    use snake_demo::rules::{SnakeGame, Turn};
     use tickline::model::{Body, PeerId};
-    use tickline::record::{Expect, Recording};
+    use tickline::record::Recording;
 
     let dir = tempfile::tempdir().expect("temp dir");
     let host_rec = dir.path().join("host.tlrec");
@@ -116,8 +116,7 @@ fn a_client_that_stops_is_sealed_out_within_a_second() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let rec: Recording<Turn> =
-        Recording::open(&host_rec, &Expect::game(SnakeWorld::GAME_ID)).expect("readable");
+    let rec: Recording<Turn> = Recording::open_game::<SnakeGame>(&host_rec).expect("readable");
     let sealed_with = |wanted: &dyn Fn(&Body<Turn>) -> bool| {
         rec.sealed
             .iter()

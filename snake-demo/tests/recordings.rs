@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{bin, run, start_host, verify, wait, write_recording};
-use snake_demo::rules::SnakeWorld;
+use snake_demo::rules::{SnakeGame, SnakeWorld};
 use tickline::model::Tick;
 use tickline::model::codec::encode;
 use tickline::record::{Header, RecordingWriter};
@@ -64,8 +64,8 @@ fn a_recording_of_an_absurd_board_is_refused_with_one_line() {
         ..SnakeWorld::default()
     };
     let header = Header {
-        game_id: SnakeWorld::GAME_ID.into(),
-        schema_hash: SnakeWorld::SCHEMA_HASH,
+        game_id: "tickline-snake".into(),
+        schema_hash: SnakeGame::schema_hash(),
         tick_rate: 15,
         seed: 1,
         start_tick: Tick(0),

@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use tickline::model::{CommitId, Tick};
 use tickline::net::{ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession};
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     Conditioned, LinkConditions, RenetClientConfig, RenetClientTransport, RenetHostConfig,
     RenetHostTransport, RenetSecurity, memory_hub,
@@ -31,13 +31,12 @@ const HEADER: u64 = 28;
 const CLIENTS: usize = 3;
 const SECONDS: u32 = 30;
 
-type Host = HostSession<Arena, Steer, RenetHostTransport>;
-type Client = ClientSession<Arena, Steer, Conditioned<RenetClientTransport>>;
+type Host = HostSession<ArenaGame, RenetHostTransport>;
+type Client = ClientSession<ArenaGame, Conditioned<RenetClientTransport>>;
 
 fn host_config(tick_rate: u32) -> HostConfig {
     HostConfig {
-        game_id: "arena".into(),
-        tick_rate,
+        tick_rate: Some(tick_rate),
         seed: 1,
         ..HostConfig::default()
     }
@@ -45,7 +44,6 @@ fn host_config(tick_rate: u32) -> HostConfig {
 
 fn client_config(name: String) -> ClientConfig {
     ClientConfig {
-        game_id: "arena".into(),
         name,
         ..ClientConfig::default()
     }
@@ -313,9 +311,9 @@ fn session(tick_rate: u32, one_way: Duration) {
 
 fn host_cpu(clients_n: usize) {
     let (transport, connector) = memory_hub();
-    let mut host: HostSession<Arena, Steer, _> =
+    let mut host: HostSession<ArenaGame, _> =
         HostSession::new(host_config(60), Arena::default(), transport).expect("host");
-    let mut clients: Vec<ClientSession<Arena, Steer, _>> = (0..clients_n)
+    let mut clients: Vec<ClientSession<ArenaGame, _>> = (0..clients_n)
         .map(|i| {
             ClientSession::new(
                 client_config(format!("p{i}")),

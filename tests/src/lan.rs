@@ -12,7 +12,7 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use tickline::model::{CommitId, PeerId};
 use tickline::net::{ClientConfig, ClientSession, HostConfig, HostSession, SessionEvent};
 use tickline::record::{Expect, Recording};
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     Conditioned, LinkConditions, MemoryClient, MemoryConnector, MemoryHost, memory_hub,
 };
@@ -21,9 +21,9 @@ use tickline::transport::{
 pub const GAME: &str = "arena";
 
 /// The host type.
-pub type Host = HostSession<Arena, Steer, MemoryHost>;
+pub type Host = HostSession<ArenaGame, MemoryHost>;
 /// The client type.
-pub type Client = ClientSession<Arena, Steer, Conditioned<MemoryClient>>;
+pub type Client = ClientSession<ArenaGame, Conditioned<MemoryClient>>;
 
 /// A host and its clients.
 pub struct Lan {
@@ -47,9 +47,7 @@ pub struct Lan {
 /// A host configuration for these tests (recording into `dir`).
 pub fn host_config(dir: &Path) -> HostConfig {
     HostConfig {
-        game_id: GAME.into(),
-        schema_hash: 7,
-        tick_rate: 60,
+        tick_rate: Some(60),
         seed: 11,
         record: Some(dir.join("host.tlrec")),
         ..HostConfig::default()
@@ -78,8 +76,6 @@ impl Lan {
     pub fn add_client(&mut self, name: &str, conditions: LinkConditions) -> usize {
         let transport = Conditioned::new(self.connector.connect().expect("host alive"), conditions);
         let config = ClientConfig {
-            game_id: GAME.into(),
-            schema_hash: 7,
             name: name.into(),
             record: Some(self.dir.join(format!("{name}.tlrec"))),
             ..ClientConfig::default()

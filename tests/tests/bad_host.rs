@@ -9,12 +9,12 @@ use tickline::model::codec::encode;
 use tickline::model::{PeerId, Tick};
 use tickline::net::protocol::{CatchUp, ClientMsg, HostMsg, Welcome, decode_client};
 use tickline::net::{ClientConfig, ClientSession, ClientStatus};
-use tickline::testing::arena::{Arena, Dir, Racer, Steer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Racer, Steer};
 use tickline::transport::{
     Channel, HostEvent, HostTransport, MemoryClient, MemoryHost, memory_hub,
 };
 
-type Client = ClientSession<Arena, Steer, MemoryClient>;
+type Client = ClientSession<ArenaGame, MemoryClient>;
 
 /// An arena whose racer stands far off the grid (its next step would overflow).
 fn absurd() -> Arena {
@@ -50,7 +50,6 @@ fn welcome(state: &Arena) -> HostMsg<Steer> {
 fn connect_and_answer(reply: HostMsg<Steer>) -> (Client, MemoryHost, Duration) {
     let (mut host, connector) = memory_hub();
     let config = ClientConfig {
-        game_id: "arena".into(),
         name: "victim".into(),
         ..ClientConfig::default()
     };

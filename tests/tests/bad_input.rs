@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use tickline::model::codec::encode;
-use tickline::model::{Commit, CommitId, PeerId, Tick};
+use tickline::model::{Commit, CommitId, Game, PeerId, Tick};
 use tickline::net::protocol::{ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, decode_host};
 use tickline::net::{ClientStatus, SessionEvent};
-use tickline::testing::arena::{Dir, Steer};
+use tickline::testing::arena::{ArenaGame, Dir, Steer};
 use tickline::transport::{Channel, ClientEvent, ClientTransport, LinkConditions, MemoryClient};
 use tickline_e2e::lan::{GAME, Lan, host_config};
 
@@ -55,7 +55,7 @@ fn hello(protocol: u32, game: &str) -> ClientMsg<Steer> {
     ClientMsg::Hello(Hello {
         protocol,
         game_id: game.into(),
-        schema_hash: 7,
+        schema_hash: ArenaGame::schema_hash().expect("the arena traces"),
         name: "mallory".into(),
         resume: None,
     })

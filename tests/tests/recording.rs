@@ -3,7 +3,7 @@
 
 use tickline::model::Tick;
 use tickline::record::{Expect, Recording, Replayer, bisect};
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::timeline::TimelineConfig;
 use tickline_e2e::cluster::{Cluster, GAME_ID, Link};
 
@@ -57,7 +57,7 @@ fn every_peers_recording_verifies_and_agrees() {
     }
     for other in &files[1..] {
         let cmp =
-            bisect::<Arena, Steer>(&files[0], other, &Expect::game(GAME_ID)).expect("same session");
+            bisect::<ArenaGame>(&files[0], other, &Expect::game(GAME_ID)).expect("same session");
         assert!(cmp.agree(), "{:?}", cmp.divergence);
         assert_eq!(cmp.common, Some((Tick(0), last_tick)));
         assert_eq!(

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tickline::model::{PeerId, Tick};
 use tickline::net::SessionEvent;
-use tickline::testing::arena::{Dir, Steer};
+use tickline::testing::arena::{ArenaGame, Dir, Steer};
 use tickline::transport::{ClientTransport, LinkConditions};
 use tickline_e2e::lan::{Lan, host_config};
 
@@ -228,15 +228,13 @@ fn a_reliable_message_that_cannot_be_queued_ends_the_connection_with_a_reason_bo
 
     let dir = tempfile::tempdir().expect("temp dir");
     let (transport, connector) = memory_hub();
-    let mut host: HostSession<Arena, Steer, _> =
+    let mut host: HostSession<ArenaGame, _> =
         HostSession::new(host_config(dir.path()), Arena::default(), Tight(transport))
             .expect("host");
     let config = ClientConfig {
-        game_id: tickline_e2e::lan::GAME.into(),
-        schema_hash: 7,
         ..ClientConfig::default()
     };
-    let mut client: ClientSession<Arena, Steer, _> =
+    let mut client: ClientSession<ArenaGame, _> =
         ClientSession::new(config, connector.connect().expect("host alive")).expect("client");
     let mut host_events = Vec::new();
     let mut now = Duration::ZERO;

@@ -8,11 +8,11 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tickline::model::{Modification, Tick, TickCtx, WorkSpace};
+use tickline::model::{Game, Modification, Tick, TickCtx, WorkSpace};
 use tickline::net::{
     ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession, SessionEvent,
 };
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     ClientTransport, HostTransport, RenetClientConfig, RenetClientTransport, RenetHostConfig,
     RenetHostTransport, RenetSecurity, RoomCode,
@@ -46,6 +46,15 @@ impl WorkSpace for Blob {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Nothing;
+
+/// The game of a 10 MB state.
+struct BlobGame;
+
+impl Game for BlobGame {
+    type State = Blob;
+    type Move = Nothing;
+    const ID: &'static str = "blob";
+}
 
 impl Modification<Blob> for Nothing {
     fn apply(&self, _ws: &mut Blob, _ctx: &mut TickCtx) {}
@@ -85,22 +94,20 @@ fn a_welcome_and_a_heal_of_ten_megabytes_arrive_intact() {
         ticks: 0,
     };
     let config = HostConfig {
-        game_id: "blob".into(),
-        tick_rate: 10,
+        tick_rate: Some(10),
         player: None,
         checksum_interval: 5,
         ..HostConfig::default()
     };
     let transport = bind(RenetSecurity::Unsecure, 4);
     let addr = transport.local_addr();
-    let mut host: HostSession<Blob, Nothing, _> =
+    let mut host: HostSession<BlobGame, _> =
         HostSession::new(config, genesis.clone(), transport).expect("host");
     let client_config = ClientConfig {
-        game_id: "blob".into(),
         name: "faulty".into(),
         ..ClientConfig::default()
     };
-    let mut client: ClientSession<Blob, Nothing, _> = ClientSession::new(
+    let mut client: ClientSession<BlobGame, _> = ClientSession::new(
         client_config,
         RenetClientTransport::connect(RenetClientConfig::unsecure(addr, PROTOCOL_ID))
             .expect("socket"),
@@ -144,13 +151,12 @@ fn a_welcome_and_a_heal_of_ten_megabytes_arrive_intact() {
 fn a_coded_host_keeps_serving_while_34_sockets_replay_keyless_handshakes() {
     let code = RoomCode::generate();
     let config = HostConfig {
-        game_id: "arena".into(),
         max_clients: 32,
         ..HostConfig::default()
     };
     let transport = bind(RenetSecurity::room(&code), 32);
     let addr = transport.local_addr();
-    let mut host: HostSession<Arena, Steer, _> =
+    let mut host: HostSession<ArenaGame, _> =
         HostSession::new(config, Arena::default(), transport).expect("host");
     let mut strangers: Vec<RenetClientTransport> = (0..34)
         .map(|_| {
@@ -159,18 +165,17 @@ fn a_coded_host_keeps_serving_while_34_sockets_replay_keyless_handshakes() {
         })
         .collect();
     let player_config = |name: &str| ClientConfig {
-        game_id: "arena".into(),
         name: name.into(),
         ..ClientConfig::default()
     };
-    let mut player: ClientSession<Arena, Steer, _> = ClientSession::new(
+    let mut player: ClientSession<ArenaGame, _> = ClientSession::new(
         player_config("ann"),
         RenetClientTransport::connect(RenetClientConfig::with_code(addr, PROTOCOL_ID, &code))
             .expect("socket"),
     )
     .expect("client");
     let wrong = RoomCode::parse("2222-2222").expect("valid");
-    let mut guesser: ClientSession<Arena, Steer, _> = ClientSession::new(
+    let mut guesser: ClientSession<ArenaGame, _> = ClientSession::new(
         player_config("eve"),
         RenetClientTransport::connect(RenetClientConfig::with_code(addr, PROTOCOL_ID, &wrong))
             .expect("socket"),

@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 use tickline::model::Tick;
 use tickline::net::{ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession};
 use tickline::record::{Expect, Recording};
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport, RenetSecurity,
 };
 
 const PROTOCOL_ID: u64 = 0x7469_636b;
 
-type Host = HostSession<Arena, Steer, RenetHostTransport>;
-type Client = ClientSession<Arena, Steer, RenetClientTransport>;
+type Host = HostSession<ArenaGame, RenetHostTransport>;
+type Client = ClientSession<ArenaGame, RenetClientTransport>;
 
 fn host(dir: &std::path::Path, security: RenetSecurity) -> Host {
     let transport = RenetHostTransport::bind(&RenetHostConfig {
@@ -28,7 +28,6 @@ fn host(dir: &std::path::Path, security: RenetSecurity) -> Host {
     })
     .expect("binds a free port");
     let config = HostConfig {
-        game_id: "arena".into(),
         seed: 3,
         record: Some(dir.join("host.tlrec")),
         ..HostConfig::default()
@@ -38,7 +37,6 @@ fn host(dir: &std::path::Path, security: RenetSecurity) -> Host {
 
 fn client(dir: &std::path::Path, name: &str, transport: RenetClientConfig) -> Client {
     let config = ClientConfig {
-        game_id: "arena".into(),
         name: name.into(),
         record: Some(dir.join(format!("{name}.tlrec"))),
         ..ClientConfig::default()

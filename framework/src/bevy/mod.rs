@@ -1,71 +1,152 @@
-//! The Bevy plugin (feature `bevy`): runs a Tickline host or client session inside
-//! a Bevy app. The session advances ticks on its own fixed-step clock at the game's
-//! tick rate; on clients that clock follows the host's through time sync.
+//! The Bevy plugin (feature `bevy`): runs a Tickline session of a [`Game`] inside
+//! a Bevy app.
 //!
-//! - Insert a [`TicklineSession`] (local, host or client; over the memory transport
-//!   or over renet with [`host_over_renet`] / [`join_over_renet`], whose
-//!   session owns the transport module's renet adapter) and add [`TicklinePlugin`].
-//! - Write [`Submit`] messages to commit Modifications.
-//! - Read the predicted WorkSpace, sealed tick, status and stats from
-//!   `Res<TicklineSession<W, M>>`, or the non-generic [`TicklineStatus`].
-//! - Session events arrive as [`TicklineEvent`] messages.
+//! - Add [`TicklinePlugin<G>`]. Start a session at any time from a system with
+//!   `commands.queue(StartSession::<G>::local(..))` (or `host`, `join`), leave it
+//!   with `commands.queue(StopSession::<G>::default())`; a menu can go back and
+//!   forth. From exclusive code, [`StartSession::start`] does the same on a
+//!   `&mut World` and returns the result.
+//! - Write [`Submit<G>`] messages to make moves, as the local player or as one of
+//!   the session's bots.
+//! - Read the predicted state from `Res<TicklineSession<G>>`, and what a HUD needs
+//!   from [`TicklineStatus`] (not generic), including
+//!   [`TicklineStatus::tick_progress`] to draw between ticks.
+//! - Session events arrive as [`TicklineEvent`] messages, failures as
+//!   [`TicklineError`] messages.
 //!
-//! Works headless with `MinimalPlugins`. The plugin's systems run in `PreUpdate`,
-//! in [`TicklineSet`]; the session receives and sends there; game systems in
-//! `Update` see the state of this frame.
+//! # Schedules
+//!
+//! By default [`TicklineSet::Receive`] runs in `PreUpdate`, after Bevy's
+//! `InputSystems`: the session receives, advances its clock (read from
+//! `Time<Real>`: never paused, scaled or clamped) and seals, so game systems in
+//! `Update` see this frame's state. [`TicklineSet::Commit`] runs in `PostUpdate`:
+//! every [`Submit`] written earlier in the frame (`First`, `PreUpdate`,
+//! `FixedUpdate`, `Update`, or `PostUpdate` before the set) is committed in the
+//! same frame, stamped for the next tick after the input delay, and is in the
+//! prediction that frame renders. Other schedules can be chosen with
+//! [`TicklinePlugin::in_schedules`].
+//!
+//! A local session opens no socket; the renet transport exists only inside a
+//! host or joined session, which owns it and drives it (the plugin adds no renet
+//! systems of its own). Works headless with `MinimalPlugins`.
 
-mod bridge;
+mod control;
 mod session;
+mod status;
 
 use std::marker::PhantomData;
 
+use ::bevy::ecs::schedule::{InternedScheduleLabel, ScheduleLabel};
+use ::bevy::input::InputSystems;
 use ::bevy::prelude::*;
 
-use crate::model::{Modification, WorkSpace};
-use crate::net::SessionEvent;
+use crate::model::{Game, PeerId};
+use crate::net::{SessionError, SessionEvent};
 
-pub use bridge::{host_over_renet, join_over_renet};
-pub use session::{TicklineSession, TicklineState, TicklineStatus};
+pub use control::{StartSession, StopSession};
+pub use session::TicklineSession;
+pub use status::{TicklineState, TicklineStatus};
 
-/// Where the plugin's systems run.
+/// Where the plugin's systems run (see the module documentation).
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TicklineSet {
-    /// Submitted commits, then the session's update (which receives and sends
-    /// over the session's transport).
-    Drive,
+    /// Receive, advance the clock, seal and send.
+    Receive,
+    /// Commit the frame's [`Submit`]s.
+    Commit,
 }
 
-/// Write this message to commit a Modification as the local player.
-#[derive(Message, Clone, Debug)]
-pub struct Submit<M>(pub M);
+/// Who makes a submitted move.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Player {
+    /// This app's own player.
+    #[default]
+    Local,
+    /// A bot (or other local player) the host session runs, by its peer id.
+    Bot(PeerId),
+}
+
+/// Write this message to make a move.
+#[derive(Message, Debug)]
+pub struct Submit<G: Game> {
+    /// Who makes it.
+    pub by: Player,
+    /// The move.
+    pub change: G::Move,
+}
+
+impl<G: Game> Submit<G> {
+    /// A move of the local player.
+    pub fn new(change: G::Move) -> Self {
+        Submit {
+            by: Player::Local,
+            change,
+        }
+    }
+
+    /// A move of the host's bot `peer`.
+    pub fn bot(peer: PeerId, change: G::Move) -> Self {
+        Submit {
+            by: Player::Bot(peer),
+            change,
+        }
+    }
+}
 
 /// A session event, as a Bevy message.
 #[derive(Message, Clone, Debug, PartialEq, Eq)]
 pub struct TicklineEvent(pub SessionEvent);
 
-/// Runs a [`TicklineSession<W, M>`] resource every frame.
-pub struct TicklinePlugin<W, M> {
-    _types: PhantomData<fn() -> (W, M)>,
+/// A session that could not start, or whose transport failed.
+#[derive(Message, Debug)]
+pub struct TicklineError(pub SessionError);
+
+/// Runs a [`TicklineSession<G>`] resource, when there is one.
+pub struct TicklinePlugin<G> {
+    receive: InternedScheduleLabel,
+    commit: InternedScheduleLabel,
+    _game: PhantomData<fn() -> G>,
 }
 
-impl<W, M> Default for TicklinePlugin<W, M> {
+impl<G> Default for TicklinePlugin<G> {
     fn default() -> Self {
         TicklinePlugin {
-            _types: PhantomData,
+            receive: PreUpdate.intern(),
+            commit: PostUpdate.intern(),
+            _game: PhantomData,
         }
     }
 }
 
-impl<W: WorkSpace, M: Modification<W>> Plugin for TicklinePlugin<W, M> {
+impl<G> TicklinePlugin<G> {
+    /// Runs [`TicklineSet::Receive`] in `receive` and [`TicklineSet::Commit`] in
+    /// `commit` (by default `PreUpdate` and `PostUpdate`).
+    #[must_use]
+    pub fn in_schedules(receive: impl ScheduleLabel, commit: impl ScheduleLabel) -> Self {
+        TicklinePlugin {
+            receive: receive.intern(),
+            commit: commit.intern(),
+            _game: PhantomData,
+        }
+    }
+}
+
+impl<G: Game> Plugin for TicklinePlugin<G> {
     fn build(&self, app: &mut App) {
-        app.add_message::<Submit<M>>()
+        app.add_message::<Submit<G>>()
             .add_message::<TicklineEvent>()
+            .add_message::<TicklineError>()
             .init_resource::<TicklineStatus>()
+            .configure_sets(self.receive, TicklineSet::Receive.after(InputSystems))
             .add_systems(
-                PreUpdate,
-                session::drive::<W, M>
-                    .in_set(TicklineSet::Drive)
-                    .run_if(resource_exists::<TicklineSession<W, M>>),
+                self.receive,
+                session::drive::<G>
+                    .in_set(TicklineSet::Receive)
+                    .run_if(resource_exists::<TicklineSession<G>>),
+            )
+            .add_systems(
+                self.commit,
+                session::commit_submits::<G>.in_set(TicklineSet::Commit),
             );
     }
 }

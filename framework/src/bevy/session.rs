@@ -1,16 +1,15 @@
-//! The session resource and the system that drives it.
-
-use std::collections::BTreeMap;
+//! The session resource and the systems that drive it.
 
 use ::bevy::prelude::*;
 
-use crate::model::{CommitId, Modification, PeerId, Tick, WorkSpace};
+use crate::model::{CommitId, Game, PeerId, Tick};
 use crate::net::{
-    ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession, SessionError, SessionStats,
+    ClientConfig, ClientSession, HostConfig, HostSession, SessionError, SessionEvent,
 };
 use crate::transport::{ClientTransport, HostTransport, memory_hub};
 
-use super::{Submit, TicklineEvent};
+use super::status::TicklineStatus;
+use super::{Player, Submit, TicklineError, TicklineEvent};
 
 /// The session a Bevy app runs: a host (which may be local-only) or a client.
 #[derive(Resource)]
@@ -18,43 +17,14 @@ use super::{Submit, TicklineEvent};
     clippy::large_enum_variant,
     reason = "one per app, held as a resource: boxing would only add an indirection"
 )]
-pub enum TicklineSession<Ws, Md> {
+pub enum TicklineSession<G: Game> {
     /// This app hosts (and plays, unless dedicated).
-    Host(HostSession<Ws, Md, Box<dyn HostTransport>>),
+    Host(HostSession<G, Box<dyn HostTransport>>),
     /// This app is a client.
-    Client(ClientSession<Ws, Md, Box<dyn ClientTransport>>),
+    Client(ClientSession<G, Box<dyn ClientTransport>>),
 }
 
-/// A connection state a HUD can show.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum TicklineState {
-    /// No session yet.
-    #[default]
-    Idle,
-    /// Hosting, with this many remote players connected.
-    Hosting(usize),
-    /// A client in this state.
-    Client(ClientStatus),
-}
-
-/// What a HUD needs, refreshed every frame (not generic, so any system can read it).
-#[derive(Resource, Clone, Debug, Default)]
-pub struct TicklineStatus {
-    /// Connection state.
-    pub state: TicklineState,
-    /// Our peer id, once known.
-    pub peer: Option<PeerId>,
-    /// The last sealed tick.
-    pub sealed_tick: Tick,
-    /// The predicted head.
-    pub head: Tick,
-    /// Counters (rtt, rollbacks, bytes...).
-    pub stats: SessionStats,
-    /// Names of the peers in the sealed state.
-    pub roster: BTreeMap<PeerId, String>,
-}
-
-impl<W: WorkSpace, M: Modification<W>> TicklineSession<W, M> {
+impl<G: Game> TicklineSession<G> {
     /// A host on any transport.
     ///
     /// # Errors
@@ -62,7 +32,7 @@ impl<W: WorkSpace, M: Modification<W>> TicklineSession<W, M> {
     /// As [`HostSession::new`].
     pub fn host(
         config: HostConfig,
-        genesis: W,
+        genesis: G::State,
         transport: impl HostTransport + 'static,
     ) -> Result<Self, SessionError> {
         let transport: Box<dyn HostTransport> = Box::new(transport);
@@ -72,12 +42,12 @@ impl<W: WorkSpace, M: Modification<W>> TicklineSession<W, M> {
     }
 
     /// A host with no network (local play; add bots with
-    /// [`HostSession::add_local_player`]).
+    /// [`TicklineSession::add_bot`]).
     ///
     /// # Errors
     ///
     /// As [`HostSession::new`].
-    pub fn local(config: HostConfig, genesis: W) -> Result<Self, SessionError> {
+    pub fn local(config: HostConfig, genesis: G::State) -> Result<Self, SessionError> {
         let (transport, _connector) = memory_hub();
         Self::host(config, genesis, transport)
     }
@@ -97,8 +67,8 @@ impl<W: WorkSpace, M: Modification<W>> TicklineSession<W, M> {
         )?))
     }
 
-    /// The predicted WorkSpace (what to render); `None` before a client is welcomed.
-    pub fn state(&self) -> Option<&W> {
+    /// The predicted state (what to render); `None` before a client is welcomed.
+    pub fn state(&self) -> Option<&G::State> {
         match self {
             TicklineSession::Host(h) => Some(h.state()),
             TicklineSession::Client(c) => c.state(),
@@ -129,16 +99,46 @@ impl<W: WorkSpace, M: Modification<W>> TicklineSession<W, M> {
         }
     }
 
-    /// Commits as the local player.
-    pub fn commit(&mut self, modification: M) -> Option<CommitId> {
+    /// How far the clock has moved from the predicted tick toward the next, in
+    /// `0.0..=1.0`: draw `lerp(previous, current, progress)` to glide.
+    pub fn tick_progress(&self) -> f32 {
         match self {
-            TicklineSession::Host(h) => h.commit(modification),
-            TicklineSession::Client(c) => c.commit(modification),
+            TicklineSession::Host(h) => h.tick_progress(),
+            TicklineSession::Client(c) => c.tick_progress(),
+        }
+    }
+
+    /// Makes a move as `by`. `None` when it was not made: a bot that is not one
+    /// of this host's, a dedicated host's own player, or a client not yet
+    /// welcomed (its move is kept and made once welcomed).
+    pub fn commit(&mut self, by: Player, change: G::Move) -> Option<CommitId> {
+        match (self, by) {
+            (TicklineSession::Host(h), Player::Local) => h.commit(change),
+            (TicklineSession::Host(h), Player::Bot(peer)) => h.commit_as(peer, change),
+            (TicklineSession::Client(c), Player::Local) => c.commit(change),
+            (TicklineSession::Client(_), Player::Bot(peer)) => {
+                tracing::warn!("a client runs no bots: move of {peer} dropped");
+                None
+            }
+        }
+    }
+
+    /// Adds a bot to a host's session (a player in the host's process, which
+    /// moves with [`Submit::bot`]); `None` on a client.
+    pub fn add_bot(&mut self, name: &str) -> Option<PeerId> {
+        self.as_host_mut().map(|h| h.add_local_player(name))
+    }
+
+    /// The host's bots, in the order they were added (none on a client).
+    pub fn bots(&self) -> Vec<PeerId> {
+        match self {
+            TicklineSession::Host(h) => h.local_players().collect(),
+            TicklineSession::Client(_) => Vec::new(),
         }
     }
 
     /// The host session, when hosting.
-    pub fn as_host_mut(&mut self) -> Option<&mut HostSession<W, M, Box<dyn HostTransport>>> {
+    pub fn as_host_mut(&mut self) -> Option<&mut HostSession<G, Box<dyn HostTransport>>> {
         match self {
             TicklineSession::Host(h) => Some(h),
             TicklineSession::Client(_) => None,
@@ -146,61 +146,59 @@ impl<W: WorkSpace, M: Modification<W>> TicklineSession<W, M> {
     }
 
     /// The client session, when joined to a host.
-    pub fn as_client_mut(&mut self) -> Option<&mut ClientSession<W, M, Box<dyn ClientTransport>>> {
+    pub fn as_client_mut(&mut self) -> Option<&mut ClientSession<G, Box<dyn ClientTransport>>> {
         match self {
             TicklineSession::Client(c) => Some(c),
             TicklineSession::Host(_) => None,
         }
     }
 
-    fn status(&self) -> TicklineStatus {
+    /// Runs the session up to `now`; returns its events.
+    fn update(
+        &mut self,
+        now: std::time::Duration,
+    ) -> (Result<(), SessionError>, Vec<SessionEvent>) {
         match self {
-            TicklineSession::Host(h) => TicklineStatus {
-                state: TicklineState::Hosting(
-                    h.peers()
-                        .iter()
-                        .filter(|p| p.connected && p.peer != PeerId::HOST)
-                        .count(),
-                ),
-                peer: Some(PeerId::HOST),
-                sealed_tick: h.sealed_tick(),
-                head: h.head(),
-                stats: h.stats(),
-                roster: h.roster().clone(),
-            },
-            TicklineSession::Client(c) => TicklineStatus {
-                state: TicklineState::Client(c.status().clone()),
-                peer: c.peer(),
-                sealed_tick: c.sealed_tick(),
-                head: c.timeline().map_or(Tick::GENESIS, |t| t.head()),
-                stats: c.stats(),
-                roster: c.roster().clone(),
-            },
+            TicklineSession::Host(h) => (h.update(now), h.drain_events()),
+            TicklineSession::Client(c) => (c.update(now), c.drain_events()),
         }
     }
 }
 
-/// Commits submitted messages, updates the session, publishes events and status.
-pub(super) fn drive<W: WorkSpace, M: Modification<W>>(
-    mut session: ResMut<TicklineSession<W, M>>,
-    time: Res<Time>,
-    mut submits: MessageReader<Submit<M>>,
+/// Updates the session on the real clock, publishes events, errors and status.
+pub(super) fn drive<G: Game>(
+    mut session: ResMut<TicklineSession<G>>,
+    time: Res<Time<Real>>,
     mut events: MessageWriter<TicklineEvent>,
+    mut errors: MessageWriter<TicklineError>,
     mut status: ResMut<TicklineStatus>,
 ) {
-    for Submit(m) in submits.read() {
-        session.commit(m.clone());
-    }
-    let now = time.elapsed();
-    let (result, drained) = match session.as_mut() {
-        TicklineSession::Host(h) => (h.update(now), h.drain_events()),
-        TicklineSession::Client(c) => (c.update(now), c.drain_events()),
-    };
+    let (result, drained) = session.update(time.elapsed());
     if let Err(e) = result {
-        error!("tickline session: {e}");
+        errors.write(TicklineError(e));
     }
     for e in drained {
         events.write(TicklineEvent(e));
     }
-    *status = session.status();
+    status.refresh(&session);
+}
+
+/// Commits the frame's [`Submit`]s (dropped when no session runs).
+pub(super) fn commit_submits<G: Game>(
+    session: Option<ResMut<TicklineSession<G>>>,
+    mut submits: MessageReader<Submit<G>>,
+    mut status: ResMut<TicklineStatus>,
+) {
+    let Some(mut session) = session else {
+        submits.clear();
+        return;
+    };
+    let mut any = false;
+    for Submit { by, change } in submits.read() {
+        session.commit(*by, change.clone());
+        any = true;
+    }
+    if any {
+        status.refresh(&session);
+    }
 }

@@ -112,6 +112,11 @@ impl Clock {
         self.last_local_us = local_us;
     }
 
+    /// The clock's tick position (fractional) as of the last `advance`.
+    pub(super) fn position(&self) -> f64 {
+        self.pos
+    }
+
     /// Advances to `local` time and returns the tick the head should be at.
     pub(super) fn advance(&mut self, local: Duration) -> u64 {
         let local_us = local.as_micros() as f64;

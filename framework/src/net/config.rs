@@ -1,4 +1,5 @@
-//! Host and client configuration (`pub` fields with `Default`).
+//! Host and client configuration (`pub` fields with `Default`). What identifies
+//! the game (its id, schema hash and protocol id) comes from its [`Game`](crate::model::Game) type.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,12 +9,8 @@ use crate::timeline::TimelineConfig;
 /// How a host runs the session.
 #[derive(Clone, Debug)]
 pub struct HostConfig {
-    /// The game; clients of another game are rejected.
-    pub game_id: String,
-    /// Hash of the state and commit encoding; clients with another are rejected.
-    pub schema_hash: u64,
-    /// Ticks per second.
-    pub tick_rate: u32,
+    /// Ticks per second; `None` takes the game's [`Game::TICK_RATE`](crate::model::Game::TICK_RATE).
+    pub tick_rate: Option<u32>,
     /// The session seed.
     pub seed: u64,
     /// Smallest seal delay: tick T is sealed when the host's clock reaches
@@ -45,9 +42,7 @@ pub struct HostConfig {
 impl Default for HostConfig {
     fn default() -> Self {
         HostConfig {
-            game_id: "tickline".into(),
-            schema_hash: 0,
-            tick_rate: 60,
+            tick_rate: None,
             seed: 0,
             seal_delay: 1,
             max_seal_delay: 8,
@@ -67,10 +62,6 @@ impl Default for HostConfig {
 /// How a client joins and runs.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// The game; must match the host's.
-    pub game_id: String,
-    /// Must match the host's.
-    pub schema_hash: u64,
     /// Display name.
     pub name: String,
     /// Prediction settings (input delay, prediction window).
@@ -97,8 +88,6 @@ pub struct ClientConfig {
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
-            game_id: "tickline".into(),
-            schema_hash: 0,
             name: "player".into(),
             timeline: TimelineConfig {
                 input_delay: 2,

@@ -157,4 +157,7 @@ pub enum SessionError {
     /// The recording could not be created.
     #[error(transparent)]
     Record(#[from] RecordError),
+    /// The game's schema could not be derived (see [`crate::model::Game::schema_hash`]).
+    #[error(transparent)]
+    Schema(#[from] crate::model::SchemaError),
 }

@@ -14,9 +14,7 @@
 
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-
-use crate::model::{Commit, Modification, Tick, WorkSpace};
+use crate::model::{Commit, Game, Modification, Tick, WorkSpace};
 
 use super::cursor::Cursor;
 use super::diff::{DEFAULT_FIELD_LIMIT, StateDiff, diff_states};
@@ -98,13 +96,13 @@ impl<M> Bisection<M> {
 ///
 /// [`ReplayError::Read`] if a file cannot be opened as a recording of `expect`;
 /// [`ReplayError::NotSameSession`]; decoding errors of start states or snapshots.
-pub fn bisect<W, M>(a: &Path, b: &Path, expect: &Expect) -> Result<Bisection<M>, ReplayError>
-where
-    W: WorkSpace,
-    M: Modification<W> + DeserializeOwned,
-{
-    let ia = Index::build(RecordStream::<_, M>::open(a, expect)?);
-    let ib = Index::build(RecordStream::<_, M>::open(b, expect)?);
+pub fn bisect<G: Game>(
+    a: &Path,
+    b: &Path,
+    expect: &Expect,
+) -> Result<Bisection<G::Move>, ReplayError> {
+    let ia = Index::build(RecordStream::<_, G::Move>::open(a, expect)?);
+    let ib = Index::build(RecordStream::<_, G::Move>::open(b, expect)?);
     same_session(&ia, &ib)?;
     let range = |i: &Index| (i.header.start_tick, i.last_tick);
     let mut out = Bisection {
@@ -127,8 +125,8 @@ where
     out.compared = compared;
     let from = agreed.unwrap_or(lo);
     let to = differs.unwrap_or(hi);
-    let mut ca = Cursor::<W, M>::open_at(a, expect, &ia, from)?;
-    let mut cb = Cursor::<W, M>::open_at(b, expect, &ib, from)?;
+    let mut ca = Cursor::<G::State, G::Move>::open_at(a, expect, &ia, from)?;
+    let mut cb = Cursor::<G::State, G::Move>::open_at(b, expect, &ib, from)?;
     let start_differs = agreed.is_none() && ca.checksum() != cb.checksum();
     let mut found = start_differs.then_some(from);
     while found.is_none() && ca.tick < to && ca.step() && cb.step() {

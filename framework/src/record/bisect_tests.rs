@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::fixtures::{Push, Tally};
+use crate::fixtures::{Push, Tally, TallyGame};
 use crate::model::Tick;
 use crate::model::codec::encode_state;
 
@@ -33,7 +33,7 @@ fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn run(a: &Path, b: &Path) -> Result<Bisection<Push>, ReplayError> {
-    bisect::<Tally, Push>(a, b, &Expect::game(GAME))
+    bisect::<TallyGame>(a, b, &Expect::game(GAME))
 }
 
 /// The ticks of `bytes` after `start`, as a recording that joined at `start`.

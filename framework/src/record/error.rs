@@ -13,6 +13,9 @@ pub enum RecordError {
     /// A record could not be encoded.
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// The game's schema could not be derived.
+    #[error(transparent)]
+    Schema(#[from] crate::model::SchemaError),
     /// The bytes do not start with the recording magic.
     #[error("not a Tickline recording (the file does not start with the recording magic)")]
     NotARecording,

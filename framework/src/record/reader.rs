@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use std::io::Read;
 
-use crate::model::{Commit, SealedTick, Tick};
+use crate::model::{Commit, Game, SchemaError, SealedTick, Tick};
 
 use super::error::{RecordError, TailProblem};
 use super::format::{Header, Record, RecordedEvent};
@@ -29,6 +29,15 @@ impl Expect {
             game_id: game_id.into(),
             schema_hash: None,
         }
+    }
+
+    /// Accept recordings of the game `G` with its schema hash only.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError`] when the game's schema cannot be derived.
+    pub fn of<G: Game>() -> Result<Self, SchemaError> {
+        Ok(Expect::game(G::ID).schema(G::schema_hash()?))
     }
 
     /// Also require this schema hash.
@@ -77,6 +86,16 @@ impl<M: DeserializeOwned> Recording<M> {
     /// [`Recording::from_bytes`].
     pub fn open(path: impl AsRef<Path>, expect: &Expect) -> Result<Self, RecordError> {
         Self::collect(RecordStream::open(path, expect)?)
+    }
+
+    /// Reads a recording of the game `G` (its id and schema hash) at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecordError::Schema`] if `G`'s schema cannot be derived; otherwise as
+    /// [`Recording::open`].
+    pub fn open_game<G: Game<Move = M>>(path: impl AsRef<Path>) -> Result<Self, RecordError> {
+        Self::open(path, &Expect::of::<G>()?)
     }
 
     /// Parses a recording. A truncated or corrupt tail is not an error: everything

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{InvalidState, Modification, PeerId, TickCtx, WorkSpace};
+use crate::model::{Game, InvalidState, Modification, PeerId, TickCtx, WorkSpace};
 
 /// Grid side.
 pub const SIDE: u16 = 64;
@@ -164,6 +164,17 @@ impl WorkSpace for Arena {
         }
         Ok(())
     }
+}
+
+/// The reference game: an [`Arena`] steered by [`Steer`].
+#[derive(Clone, Copy, Debug)]
+pub struct ArenaGame;
+
+impl Game for ArenaGame {
+    type State = Arena;
+    type Move = Steer;
+    const ID: &'static str = "arena";
+    const TICK_RATE: u32 = 60;
 }
 
 /// Turns the author's racer (a player may only steer its own).

@@ -9,11 +9,11 @@
 use std::time::Duration;
 
 use crate::model::codec::encode;
-use crate::model::{PeerId, Tick};
+use crate::model::{Game, PeerId, Tick};
 use crate::net::protocol::{ClientMsg, Hello, PROTOCOL_VERSION, decode_client, decode_host};
 use crate::net::{HostConfig, HostSession};
 use crate::record::{Expect, RecordStream, Recording, verify_stream};
-use crate::testing::arena::{Arena, Dir, Steer};
+use crate::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use crate::transport::{Channel, ClientTransport, memory_hub};
 
 /// The game id the fuzzed recordings and sessions use.
@@ -62,18 +62,17 @@ pub fn host_message(bytes: &[u8]) {
 pub fn session(bytes: &[u8]) {
     let (transport, connector) = memory_hub();
     let config = HostConfig {
-        game_id: GAME.into(),
-        tick_rate: 60,
+        tick_rate: Some(60),
         ..HostConfig::default()
     };
-    let mut host = HostSession::<Arena, Steer, _>::new(config, Arena::default(), transport)
+    let mut host = HostSession::<ArenaGame, _>::new(config, Arena::default(), transport)
         .expect("a default host starts");
     let mut client = connector.connect().expect("host alive");
     if bytes.first().is_some_and(|b| b % 2 == 1) {
         let hello = ClientMsg::<Steer>::Hello(Hello {
             protocol: PROTOCOL_VERSION,
             game_id: GAME.into(),
-            schema_hash: 0,
+            schema_hash: ArenaGame::schema_hash().expect("the arena traces"),
             name: "fuzz".into(),
             resume: None,
         });

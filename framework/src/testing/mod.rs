@@ -29,10 +29,13 @@
 //! assert_eq!(report.ticks, 100);
 //! ```
 //!
-//! [`arena`] is a reference WorkSpace of snake-like size used by Tickline's own
-//! benchmarks and tests; [`fuzz`] holds what the fuzz targets check.
+//! With the `fixtures` feature, `arena` is a reference game of snake-like size used
+//! by Tickline's own benchmarks and tests, and `fuzz` holds what the fuzz targets
+//! check. Neither is part of the API a game uses.
 
+#[cfg(any(test, feature = "fixtures"))]
 pub mod arena;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fuzz;
 
 use std::collections::VecDeque;

@@ -117,7 +117,25 @@ impl<M> Sequencer<M> {
     /// # Errors
     ///
     /// [`SequencerError::SystemBody`] if `body` is a game body.
-    pub fn system(&mut self, body: Body<M>) -> Result<CommitId, SequencerError> {
+    pub fn system(&mut self, body: Body<M>) -> Result<CommitId, SequencerError>
+    where
+        M: Clone,
+    {
+        self.system_at(body, Tick::GENESIS).map(|c| c.id)
+    }
+
+    /// As [`Sequencer::system`], for `at` or the next open tick if `at` is
+    /// already sealed; returns the commit (a host predicts it where it can: a
+    /// local player's `Join` minted for a tick not yet predicted causes no
+    /// rollback).
+    ///
+    /// # Errors
+    ///
+    /// [`SequencerError::SystemBody`] for a `Body::Game`.
+    pub fn system_at(&mut self, body: Body<M>, at: Tick) -> Result<Commit<M>, SequencerError>
+    where
+        M: Clone,
+    {
         let id = CommitId {
             author: PeerId::SYSTEM,
             seq: self.next_system_seq,
@@ -127,12 +145,10 @@ impl<M> Sequencer<M> {
         }
         self.next_system_seq += 1;
         self.seen.insert(id);
-        let tick = self.sealed.next();
-        self.open
-            .entry(tick)
-            .or_default()
-            .push(Commit { id, tick, body });
-        Ok(id)
+        let tick = at.max(self.sealed.next());
+        let commit = Commit { id, tick, body };
+        self.open.entry(tick).or_default().push(commit.clone());
+        Ok(commit)
     }
 
     /// Closes `tick` (which must be the next unsealed tick) and returns its commits

@@ -17,8 +17,12 @@ pub use memory::{MemoryClient, MemoryConnector, MemoryHost, memory_hub};
 #[cfg(feature = "renet")]
 pub use renet::{
     RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport, RenetSecurity,
-    RoomCode, RoomCodeError, TransportStats,
+    RoomCode, RoomCodeError, TransportStats, resolve,
 };
+
+/// The reason a client transport gives when the host refused the connection
+/// because every slot is taken; the client session stops on it.
+pub const SERVER_FULL: &str = "the server is full";
 
 /// Identifies one connection on a host transport (a reconnecting client gets a new one).
 pub type ConnId = u64;

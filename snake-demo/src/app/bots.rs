@@ -1,61 +1,49 @@
-//! Bots in a Bevy app: the host's local bot players, or a client playing by itself.
+//! Bots in a Bevy app: the host's bot players, or a client playing by itself. They
+//! move through `Submit`, the same path as a person at the keyboard.
 
 use bevy::prelude::*;
-use tickline::bevy::TicklineSession;
-use tickline::model::{PeerId, Tick};
+use tickline::prelude::*;
 
 use crate::bot::decide;
-use crate::rules::{SnakeWorld, Turn};
+use crate::rules::{SnakeGame, Turn};
 
-/// Bots this app runs: the host's local players, or (`join --bot`) our own snake.
+/// Whether a bot steers our own snake (`join --bot`), and the last tick decided.
 #[derive(Resource, Default)]
 pub struct Bots {
-    /// Local bot players of the host.
-    pub local: Vec<PeerId>,
     /// Whether a bot steers our own snake.
     pub me: bool,
     last: Option<Tick>,
 }
 
 impl Bots {
-    /// Bots for these local players, and optionally our own snake.
-    pub fn new(local: Vec<PeerId>, me: bool) -> Self {
-        Bots {
-            local,
-            me,
-            last: None,
-        }
+    /// Bots for the session's bot players, and optionally our own snake.
+    pub fn new(me: bool) -> Self {
+        Bots { me, last: None }
     }
 }
 
 /// Once per new predicted tick, each bot decides on the predicted state.
-pub fn run_bots(mut bots: ResMut<Bots>, mut session: ResMut<TicklineSession<SnakeWorld, Turn>>) {
+pub fn run_bots(
+    mut bots: ResMut<Bots>,
+    session: Option<Res<TicklineSession<SnakeGame>>>,
+    mut submit: MessageWriter<Submit<SnakeGame>>,
+) {
+    let Some(session) = session else { return };
     let Some(world) = session.state() else { return };
     let tick = Tick(world.tick);
     if bots.last == Some(tick) {
         return;
     }
     bots.last = Some(tick);
-    let mut turns: Vec<(Option<PeerId>, Turn)> = Vec::new();
-    for &peer in &bots.local {
+    for peer in session.bots() {
         if let Some(dir) = decide(world, peer) {
-            turns.push((Some(peer), Turn(dir)));
+            submit.write(Submit::bot(peer, Turn(dir)));
         }
     }
     if bots.me
         && let Some(me) = session.peer()
         && let Some(dir) = decide(world, me)
     {
-        turns.push((None, Turn(dir)));
-    }
-    for (peer, turn) in turns {
-        match (peer, session.as_host_mut()) {
-            (Some(peer), Some(host)) => {
-                host.commit_as(peer, turn);
-            }
-            _ => {
-                session.commit(turn);
-            }
-        }
+        submit.write(Submit::new(Turn(dir)));
     }
 }

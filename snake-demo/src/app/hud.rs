@@ -86,7 +86,7 @@ fn update_scoreboard(
     board: Single<Entity, With<Scoreboard>>,
     status: Res<TicklineStatus>,
 ) {
-    let Some(world) = &shown.0 else { return };
+    let Some(world) = &shown.world else { return };
     let mut rows: Vec<_> = world.snakes.iter().collect();
     rows.sort_by(|a, b| b.score.cmp(&a.score).then(a.owner.cmp(&b.owner)));
     commands.entity(*board).despawn_related::<Children>();
@@ -112,18 +112,34 @@ fn update_scoreboard(
     });
 }
 
-fn update_status(status: Res<TicklineStatus>, mut line: Single<&mut Text, With<StatusLine>>) {
-    let state = match &status.state {
+fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The connection part of the status line: local bots and remote players apart.
+pub fn state_label(status: &TicklineStatus) -> String {
+    match &status.state {
         TicklineState::Idle => "starting".to_string(),
-        TicklineState::Hosting(0) => "hosting · local".to_string(),
-        TicklineState::Hosting(n) => format!(
-            "hosting · {n} remote player{}",
-            if *n == 1 { "" } else { "s" }
-        ),
+        TicklineState::Hosting => {
+            let mut parts = vec!["hosting".to_string()];
+            if status.remote_players == 0 && status.addr.is_none() {
+                parts[0] = "local game".to_string();
+            } else {
+                parts.push(plural(status.remote_players, "remote player"));
+            }
+            if status.bots > 0 {
+                parts.push(plural(status.bots, "bot"));
+            }
+            parts.join(" · ")
+        }
         TicklineState::Client(ClientStatus::Connected) => "connected".to_string(),
         TicklineState::Client(ClientStatus::Stopped(why)) => format!("stopped: {why}"),
         TicklineState::Client(s) => format!("{s:?}").to_lowercase(),
-    };
+    }
+}
+
+fn update_status(status: Res<TicklineStatus>, mut line: Single<&mut Text, With<StatusLine>>) {
+    let state = state_label(&status);
     let s = &status.stats;
     line.0 = format!(
         "{state}   ping {} ms   sealed tick {}   rollbacks {} (deepest {})   ↑{} kB ↓{} kB   arrows/WASD steer · Esc quits",
@@ -134,4 +150,25 @@ fn update_status(status: Res<TicklineStatus>, mut line: Single<&mut Text, With<S
         s.bytes_out / 1000,
         s.bytes_in / 1000
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_tells_bots_from_remote_players() {
+        let mut status = TicklineStatus {
+            state: TicklineState::Hosting,
+            bots: 3,
+            ..TicklineStatus::default()
+        };
+        assert_eq!(state_label(&status), "local game · 3 bots");
+        status.addr = Some("127.0.0.1:5000".parse().expect("address"));
+        status.remote_players = 1;
+        assert_eq!(state_label(&status), "hosting · 1 remote player · 3 bots");
+        status.bots = 0;
+        status.remote_players = 2;
+        assert_eq!(state_label(&status), "hosting · 2 remote players");
+    }
 }

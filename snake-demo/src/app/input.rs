@@ -3,10 +3,10 @@
 use bevy::prelude::*;
 use tickline::bevy::Submit;
 
-use crate::rules::{Dir, Turn};
+use crate::rules::{Dir, SnakeGame, Turn};
 
 /// Keyboard steering for the local player.
-pub fn steer(keys: Res<ButtonInput<KeyCode>>, mut submit: MessageWriter<Submit<Turn>>) {
+pub fn steer(keys: Res<ButtonInput<KeyCode>>, mut submit: MessageWriter<Submit<SnakeGame>>) {
     let bindings = [
         (KeyCode::ArrowUp, Dir::Up),
         (KeyCode::KeyW, Dir::Up),
@@ -19,7 +19,7 @@ pub fn steer(keys: Res<ButtonInput<KeyCode>>, mut submit: MessageWriter<Submit<T
     ];
     for (key, dir) in bindings {
         if keys.just_pressed(key) {
-            submit.write(Submit(Turn(dir)));
+            submit.write(Submit::new(Turn(dir)));
         }
     }
 }

@@ -15,9 +15,36 @@ use crate::rules::SnakeWorld;
 
 pub use run::{run_host, run_join, run_play};
 
-/// The world to draw this frame (the predicted state, or the replay's tick).
+/// The world to draw this frame (the predicted state, or the replay's tick), the
+/// one before it to glide from, and how far the clock is between them.
 #[derive(Resource, Default)]
-pub struct Shown(pub Option<SnakeWorld>);
+pub struct Shown {
+    /// The current tick's world.
+    pub world: Option<SnakeWorld>,
+    /// The previous tick's world (snakes glide from it).
+    pub previous: Option<SnakeWorld>,
+    /// How far the clock is from `world`'s tick toward the next (0..=1).
+    pub progress: f32,
+}
+
+impl Shown {
+    /// Shows `world`: copied only when it differs from what is shown (a new tick,
+    /// or a corrected prediction), keeping the previous tick's to glide from.
+    pub fn show(&mut self, world: &SnakeWorld, progress: f32) {
+        self.progress = progress;
+        if self.world.as_ref() == Some(world) {
+            return;
+        }
+        let new_tick = self.world.as_ref().is_none_or(|w| w.tick != world.tick);
+        if new_tick {
+            self.previous = self.world.take();
+        }
+        match &mut self.world {
+            Some(shown) => shown.clone_from(world),
+            None => self.world = Some(world.clone()),
+        }
+    }
+}
 
 /// Bevy's default plugins for a window of `width`×`height` titled `title`, with
 /// the demo's assets and warnings-only logging.

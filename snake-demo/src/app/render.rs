@@ -1,10 +1,14 @@
 //! Draws the board, the snakes (a distinct colour each, with a visible head) and
-//! the food from [`Shown`], with the sprites in `assets/sprites`.
+//! the food from [`Shown`], with the sprites in `assets/sprites`. Sprites are
+//! pooled (never respawned per frame) and snakes glide between cells with the
+//! tick's progress.
 
 use bevy::prelude::*;
 
 use super::{Shown, player_color};
-use crate::rules::Dir;
+use tickline::model::PeerId;
+
+use crate::rules::{Cell, Dir, SnakeWorld};
 
 /// Pixels per cell.
 pub const CELL: f32 = 22.0;
@@ -26,7 +30,7 @@ pub struct Art {
     pub bold: Handle<Font>,
 }
 
-/// A drawn snake segment or food, redrawn every frame.
+/// A pooled sprite for a snake segment or a food.
 #[derive(Component)]
 struct Piece;
 
@@ -40,6 +44,7 @@ pub struct RenderPlugin;
 impl Plugin for RenderPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Shown>()
+            .init_resource::<Pool>()
             .add_systems(PreStartup, load_art)
             .add_systems(Startup, spawn_camera)
             .add_systems(PostUpdate, (draw_board, draw_pieces).chain());
@@ -84,7 +89,7 @@ fn draw_board(
     art: Res<Art>,
     tiles: Query<(), With<Tile>>,
 ) {
-    let Some(world) = &shown.0 else { return };
+    let Some(world) = &shown.world else { return };
     if !tiles.is_empty() {
         return;
     }
@@ -104,33 +109,51 @@ fn draw_board(
     }
 }
 
-fn draw_pieces(
-    mut commands: Commands,
-    shown: Res<Shown>,
-    art: Res<Art>,
-    old: Query<Entity, With<Piece>>,
-) {
-    for e in &old {
-        commands.entity(e).despawn();
+/// The sprites drawn so far, reused frame after frame: one per food or segment,
+/// hidden when not needed.
+#[derive(Resource, Default)]
+struct Pool(Vec<Entity>);
+
+/// One sprite to place this frame.
+struct Placed {
+    image: Handle<Image>,
+    color: Color,
+    at: Vec2,
+    z: f32,
+    rotation: Quat,
+}
+
+/// Where segment `i` of `owner`'s snake is drawn: between its cell on the
+/// previous tick and on this one, when it moved one cell (not on a respawn).
+fn glide(shown: &Shown, world: &SnakeWorld, owner: PeerId, i: usize, cell: Cell) -> Vec2 {
+    let to = cell_to_world(cell.0, cell.1, world.width, world.height);
+    let from = shown
+        .previous
+        .as_ref()
+        .and_then(|p| p.snakes.iter().find(|s| s.owner == owner))
+        .and_then(|s| s.body.get(i).copied())
+        .filter(|&(x, y)| (x - cell.0).abs() + (y - cell.1).abs() == 1);
+    match from {
+        Some((x, y)) => cell_to_world(x, y, world.width, world.height).lerp(to, shown.progress),
+        None => to,
     }
-    let Some(world) = &shown.0 else { return };
-    let size = Some(Vec2::splat(CELL));
+}
+
+fn pieces(shown: &Shown, world: &SnakeWorld, art: &Art) -> Vec<Placed> {
+    let mut out = Vec::with_capacity(world.food.len() + world.snakes.len() * 8);
     for &(x, y) in &world.food {
-        let at = cell_to_world(x, y, world.width, world.height);
-        commands.spawn((
-            Piece,
-            Sprite {
-                image: art.food.clone(),
-                custom_size: size,
-                ..default()
-            },
-            Transform::from_xyz(at.x, at.y, 1.0),
-        ));
+        out.push(Placed {
+            image: art.food.clone(),
+            color: Color::WHITE,
+            at: cell_to_world(x, y, world.width, world.height),
+            z: 1.0,
+            rotation: Quat::IDENTITY,
+        });
     }
     for snake in &world.snakes {
         let color = player_color(snake.owner.0);
-        for (i, &(x, y)) in snake.body.iter().enumerate() {
-            let at = cell_to_world(x, y, world.width, world.height);
+        for (i, &cell) in snake.body.iter().enumerate() {
+            let at = glide(shown, world, snake.owner, i, cell);
             let (image, z, rotation) = if i == 0 {
                 let angle = match snake.dir {
                     Dir::Up => 0.0,
@@ -142,20 +165,60 @@ fn draw_pieces(
             } else {
                 (art.body.clone(), 2.0, Quat::IDENTITY)
             };
-            commands.spawn((
-                Piece,
-                Sprite {
-                    image,
-                    color,
-                    custom_size: size,
+            out.push(Placed {
+                image,
+                color,
+                at,
+                z,
+                rotation,
+            });
+        }
+    }
+    out
+}
+
+/// Places the food and the snakes on pooled sprites: spawned once, then moved.
+fn draw_pieces(
+    mut commands: Commands,
+    shown: Res<Shown>,
+    art: Res<Art>,
+    mut pool: ResMut<Pool>,
+    mut sprites: Query<(&mut Sprite, &mut Transform, &mut Visibility), With<Piece>>,
+) {
+    let placed = match &shown.world {
+        Some(world) => pieces(&shown, world, &art),
+        None => Vec::new(),
+    };
+    for (i, p) in placed.iter().enumerate() {
+        let transform = Transform {
+            translation: p.at.extend(p.z),
+            rotation: p.rotation,
+            ..default()
+        };
+        match pool.0.get(i).and_then(|&e| sprites.get_mut(e).ok()) {
+            Some((mut sprite, mut t, mut visible)) => {
+                if sprite.image != p.image {
+                    sprite.image = p.image.clone();
+                }
+                sprite.color = p.color;
+                *t = transform;
+                *visible = Visibility::Inherited;
+            }
+            None => {
+                let sprite = Sprite {
+                    image: p.image.clone(),
+                    color: p.color,
+                    custom_size: Some(Vec2::splat(CELL)),
                     ..default()
-                },
-                Transform {
-                    translation: Vec3::new(at.x, at.y, z),
-                    rotation,
-                    ..default()
-                },
-            ));
+                };
+                let e = commands.spawn((Piece, sprite, transform)).id();
+                pool.0.push(e);
+            }
+        }
+    }
+    for &e in pool.0.iter().skip(placed.len()) {
+        if let Ok((_, _, mut visible)) = sprites.get_mut(e) {
+            *visible = Visibility::Hidden;
         }
     }
 }

@@ -8,16 +8,8 @@ use std::time::Duration;
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
-use tickline::bevy::{
-    TicklineEvent, TicklinePlugin, TicklineSession, TicklineState, TicklineStatus, host_over_renet,
-    join_over_renet,
-};
-use tickline::model::Tick;
-use tickline::net::{ClientConfig, ClientStatus, HostConfig, SessionEvent};
-use tickline::timeline::TimelineConfig;
-use tickline::transport::{
-    LinkConditions, RenetClientConfig, RenetHostConfig, RenetSecurity, RoomCode,
-};
+use tickline::prelude::*;
+use tickline::transport::{LinkConditions, resolve};
 
 use super::bots::{Bots, run_bots};
 use super::hud::HudPlugin;
@@ -26,16 +18,15 @@ use super::render::RenderPlugin;
 use super::{Shown, quiet_log, window_plugins};
 use crate::cli::{Common, HostArgs, JoinArgs, PlayArgs};
 use crate::paths::default_recording;
-use crate::rules::{SnakeWorld, Turn};
-
-/// The renet protocol id: the game and its wire version.
-pub const PROTOCOL_ID: u64 = 0x534e_414b_4501;
+use crate::rules::{SnakeGame, SnakeWorld};
 /// The sealed tick at which `--screenshot` is taken.
 const SCREENSHOT_TICK: u64 = 40;
+/// Most remote players a LAN host admits.
+const MAX_CLIENTS: usize = 32;
 /// How long a host that reached `--ticks` waits for its clients to catch up.
 const DRAIN: Duration = Duration::from_secs(5);
 
-type Session = TicklineSession<SnakeWorld, Turn>;
+type Session = TicklineSession<SnakeGame>;
 
 /// Why the app stopped, readable after `App::run` (which consumes the app's world).
 type Failure = Arc<Mutex<Option<String>>>;
@@ -88,9 +79,7 @@ fn host_config(
     seal_delay: u64,
 ) -> HostConfig {
     HostConfig {
-        game_id: SnakeWorld::GAME_ID.into(),
-        schema_hash: SnakeWorld::SCHEMA_HASH,
-        tick_rate: common.tick_rate,
+        tick_rate: Some(common.tick_rate),
         seed: seed.unwrap_or_else(random_seed),
         seal_delay,
         player: Some(name.to_string()),
@@ -118,10 +107,11 @@ fn base_app(common: &Common, title: &str) -> App {
     } else {
         app.add_plugins(window_plugins(title, 1180, 720))
             .add_plugins((RenderPlugin, HudPlugin))
-            .add_systems(Update, (steer, quit_on_escape, show_session))
+            .add_systems(Update, (steer, quit_on_escape))
+            .add_systems(PreUpdate, show_session.after(TicklineSet::Receive))
             .add_systems(Last, take_screenshot);
     }
-    app.add_plugins(TicklinePlugin::<SnakeWorld, Turn>::default())
+    app.add_plugins(TicklinePlugin::<SnakeGame>::default())
         .init_resource::<Bots>()
         .insert_resource(Control {
             stop_after: common.ticks,
@@ -132,21 +122,33 @@ fn base_app(common: &Common, title: &str) -> App {
     app
 }
 
-fn show_session(session: Res<Session>, mut shown: ResMut<Shown>) {
-    shown.0 = session.state().cloned();
+/// Shows the predicted state: copied once per new tick (the previous one kept to
+/// glide from), with the tick's progress every frame.
+fn show_session(
+    session: Option<Res<Session>>,
+    status: Res<TicklineStatus>,
+    mut shown: ResMut<Shown>,
+) {
+    let Some(world) = session.as_ref().and_then(|s| s.state()) else {
+        return;
+    };
+    shown.show(world, status.tick_progress);
 }
 
 /// Stops the app: after `--ticks`, or on a failure worth one clear line.
 fn watch(
     mut control: ResMut<Control>,
     status: Res<TicklineStatus>,
-    mut session: ResMut<Session>,
+    session: Option<ResMut<Session>>,
     mut events: MessageReader<TicklineEvent>,
     time: Res<Time<Real>>,
     mut exit: MessageWriter<AppExit>,
 ) {
     for TicklineEvent(event) in events.read() {
         match event {
+            SessionEvent::Rejected { reason } if reason == tickline::transport::SERVER_FULL => {
+                control.failure = Some(reason.clone())
+            }
             SessionEvent::Rejected { reason } => {
                 control.failure = Some(format!("the host refused to let us in: {reason}"))
             }
@@ -176,6 +178,7 @@ fn watch(
         return;
     }
     let Some(n) = control.stop_after else { return };
+    let Some(mut session) = session else { return };
     if status.sealed_tick < Tick(n) {
         return;
     }
@@ -190,8 +193,8 @@ fn watch(
     if clients_done || time.elapsed() - reached > DRAIN {
         if let Some(sum) = session.sealed_checksum() {
             eprintln!(
-                "stopped after sealed tick {}, checksum {sum:016x}",
-                status.sealed_tick
+                "stopped after sealed tick {}, checksum {sum:016x}, rollbacks {}",
+                status.sealed_tick, status.stats.rollbacks
             );
         }
         exit.write(AppExit::Success);
@@ -214,7 +217,11 @@ fn take_screenshot(
         }
         return;
     }
-    if shown.0.as_ref().is_some_and(|w| w.tick >= SCREENSHOT_TICK) {
+    if shown
+        .world
+        .as_ref()
+        .is_some_and(|w| w.tick >= SCREENSHOT_TICK)
+    {
         control.shot_requested = true;
         let _ = std::fs::remove_file(&path);
         commands
@@ -239,6 +246,18 @@ fn finish(mut app: App) -> Result<(), String> {
     }
 }
 
+fn bot_names(n: u32) -> Vec<String> {
+    (1..=n).map(|i| format!("bot {i}")).collect()
+}
+
+/// Starts the session in the app's world (before it runs).
+fn start(
+    app: &mut App,
+    start: StartSession<SnakeGame>,
+) -> Result<Option<std::net::SocketAddr>, SessionError> {
+    start.start(app.world_mut())
+}
+
 /// `play`: a local match against bots.
 ///
 /// # Errors
@@ -247,15 +266,11 @@ fn finish(mut app: App) -> Result<(), String> {
 pub fn run_play(args: PlayArgs) -> Result<(), String> {
     let config = host_config(&args.common, &args.name, args.seed, "play", 1);
     announce_recording(config.record.as_ref());
-    let mut session = Session::local(config, SnakeWorld::default())
-        .map_err(|e| format!("cannot start the game: {e}"))?;
-    let host = session.as_host_mut().ok_or("a local game is a host")?;
-    let bots = (1..=args.bots)
-        .map(|i| host.add_local_player(&format!("bot {i}")))
-        .collect();
     let mut app = base_app(&args.common, "Tickline Snake");
-    app.insert_resource(session)
-        .insert_resource(Bots::new(bots, false));
+    let session =
+        StartSession::local(config, SnakeWorld::default()).with_bots(bot_names(args.bots));
+    start(&mut app, session).map_err(|e| format!("cannot start the game: {e}"))?;
+    app.insert_resource(Bots::new(false));
     finish(app)
 }
 
@@ -271,46 +286,31 @@ pub fn run_host(args: HostArgs) -> Result<(), String> {
     // A room code by default: strangers on the network can neither join nor hold
     // a slot. `--open` allows keyless play.
     let code = (!args.open).then(|| args.code.clone().unwrap_or_else(RoomCode::generate));
-    let renet = RenetHostConfig {
-        bind: args.bind,
-        public_addr: None,
-        protocol_id: PROTOCOL_ID,
-        max_clients: 32,
-        security: code
-            .as_ref()
-            .map_or(RenetSecurity::Unsecure, RenetSecurity::room),
-    };
-    let addr = host_over_renet::<SnakeWorld, Turn>(
-        &mut app,
-        config,
-        SnakeWorld::default(),
-        &renet,
-        conditions(&args.common),
-    )
-    .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let security = code
+        .as_ref()
+        .map_or(RenetSecurity::Unsecure, RenetSecurity::room);
+    let renet = RenetHostConfig::for_game::<SnakeGame>(args.bind, MAX_CLIENTS, security)
+        .map_err(|e| e.to_string())?;
+    let mut session =
+        StartSession::host(config, SnakeWorld::default(), renet).with_bots(bot_names(args.bots));
+    if let Some(c) = conditions(&args.common) {
+        session = session.conditioned(c);
+    }
+    let addr = start(&mut app, session)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?
+        .ok_or("a host listens")?;
     println!("listening on {addr}");
     if let Some(code) = &code {
         println!("room code: {code}");
     }
     let _ = std::io::stdout().flush();
-    let mut session = app
-        .world_mut()
-        .remove_resource::<Session>()
-        .ok_or("no session")?;
-    let host = session.as_host_mut().ok_or("not a host")?;
-    let bots = (1..=args.bots)
-        .map(|i| host.add_local_player(&format!("bot {i}")))
-        .collect();
-    app.insert_resource(session)
-        .insert_resource(Bots::new(bots, false));
+    app.insert_resource(Bots::new(false));
     finish(app)
 }
 
 /// `join --inject-desync`: the first snake's score jumps by 1000 on this peer only.
 fn inject_desync(app: &mut App, tick: Tick) {
-    let mut session = app
-        .world_mut()
-        .resource_mut::<TicklineSession<SnakeWorld, Turn>>();
+    let mut session = app.world_mut().resource_mut::<Session>();
     if let Some(client) = session.as_client_mut() {
         eprintln!("debugging demonstration: this peer's state will be corrupted at tick {tick}");
         client.inject_desync(tick, |world: &mut SnakeWorld| {
@@ -327,9 +327,8 @@ fn inject_desync(app: &mut App, tick: Tick) {
 ///
 /// One line for the user: host unreachable, version mismatch, kicked.
 pub fn run_join(args: JoinArgs) -> Result<(), String> {
+    let addr = resolve(&args.addr).map_err(|e| e.to_string())?;
     let config = ClientConfig {
-        game_id: SnakeWorld::GAME_ID.into(),
-        schema_hash: SnakeWorld::SCHEMA_HASH,
         name: args.name.clone(),
         timeline: TimelineConfig {
             input_delay: 1,
@@ -343,16 +342,17 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
     };
     announce_recording(config.record.as_ref());
     let mut app = base_app(&args.common, "Tickline Snake — client");
-    let renet = match &args.code {
-        Some(code) => RenetClientConfig::with_code(args.addr, PROTOCOL_ID, code),
-        None => RenetClientConfig::unsecure(args.addr, PROTOCOL_ID),
-    };
-    join_over_renet::<SnakeWorld, Turn>(&mut app, config, renet, conditions(&args.common))
-        .map_err(|e| format!("cannot connect to {}: {e}", args.addr))?;
+    let renet = RenetClientConfig::for_game::<SnakeGame>(addr, args.code.as_ref())
+        .map_err(|e| e.to_string())?;
+    let mut session = StartSession::join(config, renet);
+    if let Some(c) = conditions(&args.common) {
+        session = session.conditioned(c);
+    }
+    start(&mut app, session).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     if let Some(tick) = args.inject_desync {
         inject_desync(&mut app, Tick(tick));
     }
-    app.insert_resource(Bots::new(Vec::new(), args.bot));
+    app.insert_resource(Bots::new(args.bot));
     finish(app).map_err(|e| {
         let hint = if args.code.is_none() && e.contains("could not reach the host") {
             "; if the host printed a room code, pass it with --code"

@@ -7,7 +7,7 @@ use tickline::record::{Bisection, Divergence, FieldsFrom, Stopped, bisect as bis
 
 use super::{body_text, commit_json};
 use crate::cli::BisectArgs;
-use crate::rules::{SnakeWorld, Turn};
+use crate::rules::{SnakeGame, Turn};
 
 /// `bisect`: returns whether the recordings agree (exit 0) or diverge (exit 1).
 ///
@@ -15,14 +15,13 @@ use crate::rules::{SnakeWorld, Turn};
 ///
 /// Unreadable recordings, or recordings of different sessions (exit 2).
 pub fn bisect(args: BisectArgs) -> Result<bool, String> {
-    let result =
-        bisect_files::<SnakeWorld, Turn>(&args.a, &args.b, &super::expect()).map_err(|e| {
-            format!(
-                "cannot bisect {} and {}: {e}",
-                args.a.display(),
-                args.b.display()
-            )
-        })?;
+    let result = bisect_files::<SnakeGame>(&args.a, &args.b, &super::expect()).map_err(|e| {
+        format!(
+            "cannot bisect {} and {}: {e}",
+            args.a.display(),
+            args.b.display()
+        )
+    })?;
     if args.json {
         println!("{}", to_json(&result));
     } else {

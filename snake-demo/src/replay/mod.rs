@@ -14,7 +14,7 @@ use tickline::model::{Body, Commit, Tick};
 use tickline::record::{Expect, Recording, Replayer};
 
 use crate::cli::ReplayArgs;
-use crate::rules::{SnakeWorld, Turn};
+use crate::rules::{SnakeGame, SnakeWorld, Turn};
 
 pub use bisect::bisect;
 pub use log::log;
@@ -22,7 +22,7 @@ pub use verify::Verdict;
 
 /// What Snake recordings must be.
 pub fn expect() -> Expect {
-    Expect::game(SnakeWorld::GAME_ID).schema(SnakeWorld::SCHEMA_HASH)
+    Expect::game(<SnakeGame as tickline::Game>::ID).schema(SnakeGame::schema_hash())
 }
 
 /// Reads a Snake recording into memory (for the viewer), with one clear line on

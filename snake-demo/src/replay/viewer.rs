@@ -241,8 +241,9 @@ fn advance(time: Res<Time>, mut viewer: ResMut<Viewer>) {
 }
 
 fn show(viewer: Res<Viewer>, mut shown: ResMut<Shown>) {
-    if viewer.is_changed() || shown.0.is_none() {
-        shown.0 = Some(viewer.replayer.state().clone());
+    if viewer.is_changed() || shown.world.is_none() {
+        // Replay steps are shown as they are (no gliding between them).
+        shown.show(viewer.replayer.state(), 1.0);
     }
 }
 

@@ -16,5 +16,24 @@ pub use world::{
     SnakeWorld, Turn,
 };
 
+/// The Snake game: a [`SnakeWorld`] changed by [`Turn`]s. Its schema hash is
+/// derived from both types' shapes.
+#[derive(Clone, Copy, Debug)]
+pub struct SnakeGame;
+
+impl tickline::Game for SnakeGame {
+    type State = SnakeWorld;
+    type Move = Turn;
+    const ID: &'static str = "tickline-snake";
+    const TICK_RATE: u32 = 15;
+}
+
+impl SnakeGame {
+    /// The schema hash (the Snake types always trace; a test pins it).
+    pub fn schema_hash() -> u64 {
+        <SnakeGame as tickline::Game>::schema_hash().expect("the Snake types trace")
+    }
+}
+
 #[cfg(test)]
 mod tests;

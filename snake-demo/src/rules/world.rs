@@ -110,10 +110,6 @@ pub struct SnakeWorld {
 impl SnakeWorld {
     /// Default board size.
     pub const DEFAULT_SIZE: (i16, i16) = (32, 24);
-    /// The game id used in sessions and recordings.
-    pub const GAME_ID: &'static str = "tickline-snake";
-    /// Changes whenever the encoding of the world or of [`Turn`] changes.
-    pub const SCHEMA_HASH: u64 = 0x534e_414b_0001;
 
     /// An empty board.
     pub fn new(width: i16, height: i16) -> Self {

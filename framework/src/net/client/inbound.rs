@@ -1,7 +1,7 @@
 //! What the host sends, and the client's side of the handshake.
 
 use crate::model::codec::decode_state;
-use crate::model::{Modification, PeerId, Tick, WorkSpace};
+use crate::model::{Game, PeerId, Tick};
 use crate::timeline::{Timeline, TimelineConfig};
 use crate::transport::{Channel, ClientTransport};
 
@@ -14,7 +14,7 @@ use super::super::protocol::{
 use super::outbound::Outbound;
 use super::{ClientSession, Joined, Phase};
 
-impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T> {
+impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     pub(super) fn send_hello(&mut self) {
         let resume = self.joined.as_ref().map(|j| Resume {
             token: j.token,
@@ -22,14 +22,14 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         });
         let hello = Hello {
             protocol: PROTOCOL_VERSION,
-            game_id: self.config.game_id.clone(),
-            schema_hash: self.config.schema_hash,
+            game_id: self.identity.id.clone(),
+            schema_hash: self.identity.schema_hash,
             name: self.config.name.clone(),
             resume,
         };
         if let Err(e) = self
             .link
-            .send(Channel::Reliable, &ClientMsg::<M>::Hello(hello))
+            .send(Channel::Reliable, &ClientMsg::<G::Move>::Hello(hello))
         {
             return self.dropped(format!("cannot send the handshake: {e}"));
         }
@@ -37,7 +37,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         self.phase = Phase::Handshaking { since: self.now };
     }
 
-    pub(super) fn on_message(&mut self, msg: HostMsg<M>) {
+    pub(super) fn on_message(&mut self, msg: HostMsg<G::Move>) {
         match msg {
             HostMsg::Welcome(welcome) => self.on_welcome(*welcome),
             HostMsg::Reject { reason } => {
@@ -82,7 +82,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
                         .push(SessionEvent::DesyncDetected { peer, tick });
                 }
             }
-            HostMsg::Heal { tick, state } => match decode_state::<W>(&state) {
+            HostMsg::Heal { tick, state } => match decode_state::<G::State>(&state) {
                 Ok(state) => {
                     if let Some(j) = self.joined.as_mut() {
                         j.heal = Some((tick, state));
@@ -97,8 +97,8 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     fn on_frame(
         &mut self,
         clock: HostClock,
-        relayed: Vec<crate::model::Commit<M>>,
-        run: SealedRun<M>,
+        relayed: Vec<crate::model::Commit<G::Move>>,
+        run: SealedRun<G::Move>,
     ) {
         if !matches!(self.phase, Phase::Running { .. }) {
             return;
@@ -126,7 +126,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         }
     }
 
-    fn on_welcome(&mut self, mut welcome: Welcome<M>) {
+    fn on_welcome(&mut self, mut welcome: Welcome<G::Move>) {
         let resumed = self.peer() == Some(welcome.peer);
         self.phase = Phase::Running {
             last_heard: self.now,
@@ -160,7 +160,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
                     "the host's snapshot is at tick {tick}, beyond any session"
                 ));
             }
-            CatchUp::Snapshot { tick, state } => match decode_state::<W>(&state) {
+            CatchUp::Snapshot { tick, state } => match decode_state::<G::State>(&state) {
                 Ok(state) => {
                     let clock = Clock::new(timing, welcome.host_time_us, self.now);
                     let roster = Roster::from_entries(welcome.roster.iter().cloned());
@@ -178,8 +178,8 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
 
     fn start_timeline(
         &mut self,
-        welcome: &Welcome<M>,
-        state: W,
+        welcome: &Welcome<G::Move>,
+        state: G::State,
         tick: Tick,
         clock: Clock,
         roster: Roster,
@@ -230,15 +230,14 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     fn open_recording(
         &mut self,
         segment: u32,
-        welcome: &Welcome<M>,
-        start: (Tick, &W),
+        welcome: &Welcome<G::Move>,
+        start: (Tick, &G::State),
     ) -> Option<Recorder> {
         let path = segment_path(self.config.record.as_ref()?, segment);
-        let c = &self.config;
         match Recorder::create(
             &path,
-            &c.game_id,
-            c.schema_hash,
+            &self.identity.id,
+            self.identity.schema_hash,
             welcome.tick_rate,
             welcome.seed,
             start,

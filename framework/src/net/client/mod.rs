@@ -14,7 +14,7 @@ mod outbound;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::model::{CommitId, Modification, PeerId, Tick, WorkSpace};
+use crate::model::{CommitId, Game, GameIdentity, PeerId, Tick};
 use crate::timeline::Timeline;
 use crate::transport::{ClientEvent, ClientTransport};
 
@@ -63,37 +63,38 @@ enum Phase {
 }
 
 /// A client of a session. Drive it with [`ClientSession::update`].
-pub struct ClientSession<W, M, T: ClientTransport> {
+pub struct ClientSession<G: Game, T: ClientTransport> {
     config: ClientConfig,
+    identity: GameIdentity,
     link: Link<T>,
     phase: Phase,
     /// When the current outage began (kept across reconnect attempts).
     outage: Option<(Duration, u32)>,
-    joined: Option<Joined<W, M>>,
+    joined: Option<Joined<G::State, G::Move>>,
     /// Commits made before the first welcome.
-    early: Vec<M>,
+    early: Vec<G::Move>,
     events: Vec<SessionEvent>,
     stats: SessionStats,
     start: Option<Duration>,
     now: Duration,
     /// A fault to inject once joined (see [`ClientSession::inject_desync`]).
-    fault: Option<joined::Fault<W>>,
+    fault: Option<joined::Fault<G::State>>,
 }
 
-impl<W, M, T: ClientTransport> std::fmt::Debug for ClientSession<W, M, T> {
+impl<G: Game, T: ClientTransport> std::fmt::Debug for ClientSession<G, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ClientSession({:?}, {:?})", self.peer(), self.phase)
     }
 }
 
-impl<W, M, T: ClientTransport> ClientSession<W, M, T> {
+impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     /// Our peer id, once welcomed.
     pub fn peer(&self) -> Option<PeerId> {
         self.joined.as_ref().map(|j| j.peer)
     }
 }
 
-impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T> {
+impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     /// A client on `transport` (already connecting).
     ///
     /// # Errors
@@ -103,6 +104,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         config.timeline.validate()?;
         Ok(ClientSession {
             config,
+            identity: GameIdentity::of::<G>()?,
             link: Link::new(transport),
             phase: Phase::Connecting {
                 since: Duration::ZERO,
@@ -129,8 +131,21 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         }
     }
 
+    /// Whether [`ClientSession::status`] equals `status` (without cloning a stop
+    /// reason).
+    pub fn status_is(&self, status: &ClientStatus) -> bool {
+        match (&self.phase, status) {
+            (Phase::Connecting { .. }, ClientStatus::Connecting)
+            | (Phase::Handshaking { .. }, ClientStatus::Handshaking)
+            | (Phase::Running { .. }, ClientStatus::Connected)
+            | (Phase::Reconnecting { .. }, ClientStatus::Reconnecting) => true,
+            (Phase::Stopped(a), ClientStatus::Stopped(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// The timeline, once welcomed.
-    pub fn timeline(&self) -> Option<&Timeline<W, M>> {
+    pub fn timeline(&self) -> Option<&Timeline<G::State, G::Move>> {
         self.joined.as_ref().map(|j| &j.timeline)
     }
 
@@ -142,11 +157,11 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     pub fn inject_desync(
         &mut self,
         tick: Tick,
-        corrupt: impl FnOnce(&mut W) + Send + Sync + 'static,
+        corrupt: impl FnOnce(&mut G::State) + Send + Sync + 'static,
     ) {
         let fault = (
             tick,
-            Box::new(corrupt) as Box<dyn FnOnce(&mut W) + Send + Sync>,
+            Box::new(corrupt) as Box<dyn FnOnce(&mut G::State) + Send + Sync>,
         );
         match self.joined.as_mut() {
             Some(j) => j.fault = Some(fault),
@@ -155,7 +170,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     }
 
     /// The predicted state, once welcomed.
-    pub fn state(&self) -> Option<&W> {
+    pub fn state(&self) -> Option<&G::State> {
         self.timeline().map(Timeline::state)
     }
 
@@ -202,6 +217,15 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
         }
     }
 
+    /// How far the clock has moved from the head tick toward the next, in
+    /// `0.0..=1.0`, for drawing between ticks (0 before the welcome).
+    pub fn tick_progress(&self) -> f32 {
+        self.joined.as_ref().map_or(0.0, |j| {
+            let head = j.timeline.head().0 as f64;
+            (j.clock.position() - head).clamp(0.0, 1.0) as f32
+        })
+    }
+
     /// Events since the last call.
     pub fn drain_events(&mut self) -> Vec<SessionEvent> {
         std::mem::take(&mut self.events)
@@ -215,7 +239,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     /// Makes a commit. Before the welcome it is held and made once welcomed (then
     /// `None` is returned); while disconnected it is kept and sent after
     /// reconnecting.
-    pub fn commit(&mut self, modification: M) -> Option<CommitId> {
+    pub fn commit(&mut self, modification: G::Move) -> Option<CommitId> {
         match self.joined.as_mut() {
             Some(j) => Some(j.timeline.commit(modification)),
             None => {
@@ -263,7 +287,7 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
                 if let Phase::Running { last_heard } = &mut self.phase {
                     *last_heard = self.now;
                 }
-                match decode_host::<M>(&bytes) {
+                match decode_host::<G::Move>(&bytes) {
                     Ok(msg) => self.on_message(msg),
                     Err(e) => {
                         tracing::warn!("undecodable message from the host: {e}");
@@ -316,6 +340,13 @@ impl<W: WorkSpace, M: Modification<W>, T: ClientTransport> ClientSession<W, M, T
     /// The connection dropped: reconnect with backoff (unless stopped).
     fn dropped(&mut self, reason: String) {
         if matches!(self.phase, Phase::Stopped(_)) {
+            return;
+        }
+        if reason == crate::transport::SERVER_FULL && self.joined.is_none() {
+            self.events.push(SessionEvent::Rejected {
+                reason: reason.clone(),
+            });
+            self.phase = Phase::Stopped(reason);
             return;
         }
         if matches!(self.phase, Phase::Running { .. }) {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::model::codec::encode_state;
-use crate::model::{Body, Commit, Modification, PeerId, Tick, WorkSpace};
+use crate::model::{Body, Commit, Game, PeerId, Tick};
 use crate::net::events::SessionEvent;
 use crate::net::journal::record_event;
 use crate::net::protocol::{
@@ -16,7 +16,7 @@ use crate::transport::{Channel, ConnId, HostTransport};
 use super::handshake::{Admission, Policy, admit, check_hello, clean_name};
 use super::{HostSession, random_token};
 
-impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
+impl<G: Game, T: HostTransport> HostSession<G, T> {
     pub(super) fn on_message(&mut self, conn: ConnId, bytes: &[u8]) {
         let Some(c) = self.table.conn_mut(conn) else {
             return;
@@ -26,7 +26,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
         c.last_heard = self.now;
         let peer = c.peer;
-        let msg = match decode_client::<M>(bytes) {
+        let msg = match decode_client::<G::Move>(bytes) {
             Ok(msg) => msg,
             Err(e) => {
                 return self.kick(
@@ -99,7 +99,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     /// A client's commits, authored by whoever holds the connection.
-    fn on_commits(&mut self, conn: ConnId, peer: PeerId, commits: Vec<Commit<M>>) {
+    fn on_commits(&mut self, conn: ConnId, peer: PeerId, commits: Vec<Commit<G::Move>>) {
         if commits.len() > MAX_COMMITS_PER_UPDATE {
             let n = commits.len();
             return self.kick(
@@ -133,7 +133,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     pub(super) fn admit(
         &mut self,
         from: Option<ConnId>,
-        commit: Commit<M>,
+        commit: Commit<G::Move>,
     ) -> Result<(), SequencerError> {
         let Some(admitted) = self.sealer.admit(commit)? else {
             return Ok(());
@@ -210,8 +210,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     pub(super) fn handshake(&mut self, conn: ConnId, hello: Hello) {
         let policy = Policy {
-            game_id: &self.config.game_id,
-            schema_hash: self.config.schema_hash,
+            game_id: &self.identity.id,
+            schema_hash: self.identity.schema_hash,
             max_clients: self.config.max_clients,
         };
         if let Err(reason) = check_hello(&hello, policy) {
@@ -264,14 +264,14 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     /// Binds `peer` to `conn` and sends the Welcome.
-    fn welcome(&mut self, conn: ConnId, peer: PeerId, catch_up: CatchUp<M>) {
+    fn welcome(&mut self, conn: ConnId, peer: PeerId, catch_up: CatchUp<G::Move>) {
         let Some(token) = self.table.bind(conn, peer, self.sealer.sealed_tick()) else {
             return;
         };
         let welcome = Welcome {
             peer,
             resume_token: token,
-            tick_rate: self.config.tick_rate,
+            tick_rate: self.tick_rate,
             seed: self.config.seed,
             host_time_us: self.now.as_micros() as u64,
             checksum_interval: self.config.checksum_interval,

@@ -1,6 +1,6 @@
 //! Connections and peers: timeouts, the grace window, leaving, kicking.
 
-use crate::model::{Body, Modification, PeerId, WorkSpace};
+use crate::model::{Body, Game, PeerId};
 use crate::net::events::SessionEvent;
 use crate::net::protocol::HostMsg;
 use crate::transport::{Channel, ConnId, HostTransport};
@@ -8,7 +8,7 @@ use crate::transport::{Channel, ConnId, HostTransport};
 use super::table::Limits;
 use super::{HANDSHAKE_LIMIT, HostSession, LINGER, random_token};
 
-impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
+impl<G: Game, T: HostTransport> HostSession<G, T> {
     pub(super) fn expire_connections(&mut self) {
         let now = self.now;
         let limits = Limits {

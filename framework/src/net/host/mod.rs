@@ -15,11 +15,14 @@ mod sealer;
 mod table;
 mod ticks;
 
+#[cfg(test)]
+mod local_tests;
+
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use crate::model::{Body, Commit, CommitId, Modification, PeerId, Tick, WorkSpace};
+use crate::model::{Body, Commit, CommitId, Game, GameIdentity, PeerId, Tick};
 use crate::ratelog::RateLog;
 use crate::timeline::{SequencerConfig, Timeline, TimelineConfig};
 use crate::transport::{HostEvent, HostTransport};
@@ -39,14 +42,16 @@ const LINGER: Duration = Duration::from_millis(200);
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(2);
 
 /// The host of a session. Drive it with [`HostSession::update`].
-pub struct HostSession<W, M, T> {
+pub struct HostSession<G: Game, T> {
     config: HostConfig,
+    identity: GameIdentity,
+    tick_rate: u32,
     transport: T,
     /// The sequencer and the host's own timeline.
-    sealer: Sealer<W, M>,
+    sealer: Sealer<G::State, G::Move>,
     /// Recent sealed ticks with their encoded sizes, for resending.
-    resend: ResendBuffer<M>,
-    table: Table<M>,
+    resend: ResendBuffer<G::Move>,
+    table: Table<G::Move>,
     /// The current seal delay, in ticks (follows the clients' jitter).
     seal_delay: u64,
     log: RateLog,
@@ -64,7 +69,7 @@ pub struct HostSession<W, M, T> {
     queued: bool,
 }
 
-impl<W, M, T> std::fmt::Debug for HostSession<W, M, T> {
+impl<G: Game, T> std::fmt::Debug for HostSession<G, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -81,14 +86,16 @@ fn random_token() -> u64 {
     h.finish()
 }
 
-impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
+impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Starts a session from `genesis` on `transport`. With `config.player` set,
     /// the host plays as [`PeerId::HOST`] and its `Join` is sealed at tick 1.
     ///
     /// # Errors
     ///
     /// [`SessionError::Record`] if the recording cannot be created.
-    pub fn new(config: HostConfig, genesis: W, transport: T) -> Result<Self, SessionError> {
+    pub fn new(config: HostConfig, genesis: G::State, transport: T) -> Result<Self, SessionError> {
+        let identity = GameIdentity::of::<G>()?;
+        let tick_rate = config.tick_rate.unwrap_or(G::TICK_RATE).max(1);
         let timeline_config = TimelineConfig {
             input_delay: config.input_delay.max(1),
             max_prediction: config.max_seal_delay.max(config.seal_delay) + 1,
@@ -99,9 +106,9 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let recorder = match &config.record {
             Some(path) => Some(Recorder::create(
                 path,
-                &config.game_id,
-                config.schema_hash,
-                config.tick_rate,
+                &identity.id,
+                identity.schema_hash,
+                tick_rate,
                 config.seed,
                 (Tick::GENESIS, &genesis),
             )?),
@@ -110,7 +117,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let sequencer_config = SequencerConfig {
             max_ahead: config.max_ahead,
         };
-        let keep_checksums = 60 * u64::from(config.tick_rate);
+        let keep_checksums = 60 * u64::from(tick_rate);
         let mut sealer = Sealer::new(
             genesis,
             config.seed,
@@ -120,15 +127,20 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         )?;
         let mut table = Table::default();
         if let Some(name) = &config.player {
-            sealer.system(Body::Join {
-                peer: PeerId::HOST,
-                name: name.clone(),
-            });
+            sealer.local_system(
+                Body::Join {
+                    peer: PeerId::HOST,
+                    name: name.clone(),
+                },
+                Tick(1),
+            );
             table.insert_peer(PeerId::HOST, name.clone(), 0);
         }
         Ok(HostSession {
             seal_delay: config.seal_delay.max(1),
             config,
+            identity,
+            tick_rate,
             transport,
             sealer,
             resend: ResendBuffer::default(),
@@ -146,13 +158,23 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         })
     }
 
+    /// The game's id and schema hash (and from them, the renet protocol id).
+    pub fn identity(&self) -> &GameIdentity {
+        &self.identity
+    }
+
+    /// Ticks per second.
+    pub fn tick_rate(&self) -> u32 {
+        self.tick_rate
+    }
+
     /// The host's predicted state (what a listen-server host renders).
-    pub fn state(&self) -> &W {
+    pub fn state(&self) -> &G::State {
         self.sealer.timeline().state()
     }
 
     /// The sealed state.
-    pub fn sealed_state(&self) -> &W {
+    pub fn sealed_state(&self) -> &G::State {
         self.sealer.timeline().sealed_state()
     }
 
@@ -173,7 +195,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     /// The host's timeline (prediction up to its clock, over the sealed state).
-    pub fn timeline(&self) -> &Timeline<W, M> {
+    pub fn timeline(&self) -> &Timeline<G::State, G::Move> {
         self.sealer.timeline()
     }
 
@@ -212,6 +234,19 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .collect()
     }
 
+    /// How many local players (bots) the host runs, and how many remote players
+    /// are connected (no allocation).
+    pub fn player_counts(&self) -> (usize, usize) {
+        let remote = self
+            .table
+            .peers()
+            .filter(|(peer, p)| {
+                *peer != PeerId::HOST && !self.local.contains_key(peer) && p.conn.is_some()
+            })
+            .count();
+        (self.local.len(), remote)
+    }
+
     /// Counters.
     pub fn stats(&self) -> SessionStats {
         let t = self.sealer.timeline().stats();
@@ -231,6 +266,13 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         }
     }
 
+    /// How far the host's clock has moved from the head tick toward the next, in
+    /// `0.0..=1.0`, for drawing between ticks.
+    pub fn tick_progress(&self) -> f32 {
+        let pos = self.now.as_secs_f64() * f64::from(self.tick_rate);
+        (pos - self.head().0 as f64).clamp(0.0, 1.0) as f32
+    }
+
     /// Events since the last call.
     pub fn drain_events(&mut self) -> Vec<SessionEvent> {
         std::mem::take(&mut self.events)
@@ -247,7 +289,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     }
 
     /// Commits a Modification as the host's own player. `None` on a dedicated host.
-    pub fn commit(&mut self, modification: M) -> Option<CommitId> {
+    pub fn commit(&mut self, modification: G::Move) -> Option<CommitId> {
         self.config.player.as_ref()?;
         let (id, outgoing) = self.sealer.own_commit(modification);
         for commit in outgoing {
@@ -266,7 +308,11 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
         let name = clean_name(name, self.table.next_peer());
         let peer = self.table.add_peer(name.clone(), 0);
         self.local.insert(peer, 0);
-        self.sealer.system(Body::Join { peer, name });
+        // Joined on the first tick not yet predicted, which the host predicts:
+        // a local player costs no rollback.
+        let at = self.sealer.timeline().head().next();
+        self.sealer.local_system(Body::Join { peer, name }, at);
+        self.refresh_prediction();
         peer
     }
 
@@ -277,7 +323,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// Commits a Modification authored by a local player, stamped like the host's
     /// own commits. `None` if `peer` is not a local player.
-    pub fn commit_as(&mut self, peer: PeerId, modification: M) -> Option<CommitId> {
+    pub fn commit_as(&mut self, peer: PeerId, modification: G::Move) -> Option<CommitId> {
         let seq = self.local.get_mut(&peer)?;
         let id = CommitId {
             author: peer,

@@ -83,6 +83,18 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
         }
     }
 
+    /// Mints a `Join` (or `Leave`) of a player in the host's process for `at` (or
+    /// the next open tick), and predicts it: minted ahead of the head, it is
+    /// sealed as predicted.
+    pub(super) fn local_system(&mut self, body: Body<M>, at: Tick) {
+        match self.sequencer.system_at(body, at) {
+            Ok(commit) => {
+                self.timeline.hold_relayed(commit);
+            }
+            Err(e) => tracing::error!("cannot mint a system commit: {e}"),
+        }
+    }
+
     /// Stamps a Modification of the host's own player (through its timeline, so
     /// that the host predicts it) and returns it for admission.
     pub(super) fn own_commit(&mut self, modification: M) -> (CommitId, Vec<Commit<M>>) {

@@ -2,7 +2,7 @@
 //! relayed commits and clock echoes to clients.
 
 use crate::model::Body;
-use crate::model::{Modification, Tick, WorkSpace};
+use crate::model::{Game, Tick};
 use crate::net::events::SessionEvent;
 use crate::net::journal::record_entry;
 use crate::net::protocol::{FREQUENT_MESSAGE_BUDGET, HostClock, HostMsg, encode_msg};
@@ -10,9 +10,9 @@ use crate::transport::{Channel, ConnId, HostTransport, SendError};
 
 use super::HostSession;
 
-impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
+impl<G: Game, T: HostTransport> HostSession<G, T> {
     pub(super) fn host_tick(&self) -> u64 {
-        (self.now.as_micros() * u128::from(self.config.tick_rate) / 1_000_000) as u64
+        (self.now.as_micros() * u128::from(self.tick_rate) / 1_000_000) as u64
     }
 
     /// Seals what is due and moves the host's own head to its clock.
@@ -50,7 +50,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
             .max()
             .unwrap_or_default();
         let jitter_ticks =
-            (worst.as_micros() * 2 * u128::from(self.config.tick_rate)).div_ceil(1_000_000) as u64;
+            (worst.as_micros() * 2 * u128::from(self.tick_rate)).div_ceil(1_000_000) as u64;
         let min = self.config.seal_delay.max(1);
         (1 + jitter_ticks).clamp(min, self.config.max_seal_delay.max(min))
     }
@@ -59,9 +59,8 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
     /// dropped one may need to resume, within a hard cap.
     pub(super) fn trim_recent(&mut self) {
         let sealed = self.sealer.sealed_tick();
-        let grace_ticks =
-            self.config.grace.as_secs().saturating_add(2) * u64::from(self.config.tick_rate);
-        let cap = grace_ticks.max(60 * u64::from(self.config.tick_rate));
+        let grace_ticks = self.config.grace.as_secs().saturating_add(2) * u64::from(self.tick_rate);
+        let cap = grace_ticks.max(60 * u64::from(self.tick_rate));
         let min_ack = self
             .table
             .conns()
@@ -86,7 +85,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// Queues a message; a message that cannot be queued ends the connection
     /// with the reason (logged, reported), never silently.
-    pub(super) fn send(&mut self, conn: ConnId, channel: Channel, msg: &HostMsg<M>) {
+    pub(super) fn send(&mut self, conn: ConnId, channel: Channel, msg: &HostMsg<G::Move>) {
         let bytes = match encode_msg(msg) {
             Ok(bytes) => bytes,
             Err(e) => return tracing::error!("cannot encode a host message: {e}"),
@@ -99,7 +98,7 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
                 let reason = format!("a {channel:?} message could not be queued: {e}");
                 tracing::warn!("closing connection {conn}: {reason}");
                 // The client hears why, on the channel that still has room.
-                let kick = HostMsg::<M>::Kick {
+                let kick = HostMsg::<G::Move>::Kick {
                     reason: reason.clone(),
                 };
                 if let Ok(bytes) = encode_msg(&kick) {
@@ -134,10 +133,10 @@ impl<W: WorkSpace, M: Modification<W>, T: HostTransport> HostSession<W, M, T> {
 
     /// The frame due for a client now, if any: relayed commits, sealed ticks it
     /// lacks, a clock echo. Nothing when nothing is due.
-    fn frame_for(&mut self, conn: ConnId) -> Option<HostMsg<M>> {
+    fn frame_for(&mut self, conn: ConnId) -> Option<HostMsg<G::Move>> {
         let sealed = self.sealer.sealed_tick();
         let now = self.now;
-        let progress_every = (u64::from(self.config.tick_rate) / 4).max(1);
+        let progress_every = (u64::from(self.tick_rate) / 4).max(1);
         let c = self.table.conn_mut(conn)?;
         if !c.frame_due(now, sealed, progress_every) {
             return None;

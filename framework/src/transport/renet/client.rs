@@ -65,6 +65,10 @@ impl Connection {
         }
         if let Some(reason) = self.netcode.disconnect_reason() {
             self.renet.disconnect_due_to_transport();
+            // netcode denies a connection only when every slot is taken.
+            if reason == renetcode::DisconnectReason::ConnectionDenied {
+                return Ok(Some(crate::transport::SERVER_FULL.to_string()));
+            }
             return Ok(Some(format!("the host closed the connection ({reason:?})")));
         }
         if self.netcode.is_connected() {

@@ -24,6 +24,7 @@ use renetcode::{
 };
 
 use super::{Channel, TransportError};
+use crate::model::{Game, GameIdentity, SchemaError};
 use crate::net::protocol::{MAX_CLIENT_MESSAGE, MAX_HOST_MESSAGE};
 
 pub use client::RenetClientTransport;
@@ -171,7 +172,48 @@ impl std::fmt::Debug for RenetClientConfig {
     }
 }
 
+impl RenetHostConfig {
+    /// A host of the game `G` on `bind` (port 0 picks a free port), with its
+    /// protocol id derived from the game's id and schema hash, at most
+    /// `max_clients` clients, and `security`.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError`] when the game's schema cannot be derived.
+    pub fn for_game<G: Game>(
+        bind: SocketAddr,
+        max_clients: usize,
+        security: RenetSecurity,
+    ) -> Result<Self, SchemaError> {
+        Ok(RenetHostConfig {
+            bind,
+            public_addr: None,
+            protocol_id: GameIdentity::of::<G>()?.protocol_id(),
+            max_clients,
+            security,
+        })
+    }
+}
+
 impl RenetClientConfig {
+    /// A client of the game `G` (its protocol id derived from its id and schema
+    /// hash) of the host at `server`: secure with the host's room code, or
+    /// unsecure without one.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError`] when the game's schema cannot be derived.
+    pub fn for_game<G: Game>(
+        server: SocketAddr,
+        code: Option<&RoomCode>,
+    ) -> Result<Self, SchemaError> {
+        let protocol_id = GameIdentity::of::<G>()?.protocol_id();
+        Ok(match code {
+            Some(code) => Self::with_code(server, protocol_id, code),
+            None => Self::unsecure(server, protocol_id),
+        })
+    }
+
     /// Unsecure mode (LAN).
     pub fn unsecure(server: SocketAddr, protocol_id: u64) -> Self {
         RenetClientConfig {
@@ -208,6 +250,26 @@ impl RenetClientConfig {
             tokens: Some(source),
         }
     }
+}
+
+/// Resolves `host:port` (a name such as `localhost:5000` or `mybox.lan:5000`, or
+/// an address) to one socket address, preferring IPv4 as the host binds it.
+///
+/// # Errors
+///
+/// [`TransportError::Connect`] with one line when it does not resolve.
+pub fn resolve(host_port: &str) -> Result<SocketAddr, TransportError> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = host_port
+        .to_socket_addrs()
+        .map_err(|e| TransportError::Connect(format!("cannot resolve {host_port}: {e}")))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| TransportError::Connect(format!("{host_port} resolves to no address")))
 }
 
 /// A netcode client on a fresh socket with a fresh client id.

@@ -5,21 +5,19 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
-use tickline::bevy::{
-    Submit, TicklineEvent, TicklinePlugin, TicklineSession, TicklineState, TicklineStatus,
-};
-use tickline::model::Tick;
-use tickline::net::{ClientConfig, ClientStatus, HostConfig, SessionEvent};
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::prelude::*;
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::memory_hub;
 
-type Session = TicklineSession<Arena, Steer>;
+mod runtime;
+
+type Session = TicklineSession<ArenaGame>;
 
 fn app(session: Session) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins)
         .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(5)))
-        .add_plugins(TicklinePlugin::<Arena, Steer>::default())
+        .add_plugins(TicklinePlugin::<ArenaGame>::default())
         .insert_resource(session);
     app
 }
@@ -29,10 +27,14 @@ fn app(session: Session) -> App {
 struct SteerTo(Dir);
 
 /// At frame 100, steer once through the plugin's message.
-fn steer_once(mut frame: Local<u32>, to: Res<SteerTo>, mut submit: MessageWriter<Submit<Steer>>) {
+fn steer_once(
+    mut frame: Local<u32>,
+    to: Res<SteerTo>,
+    mut submit: MessageWriter<Submit<ArenaGame>>,
+) {
     *frame += 1;
     if *frame == 100 {
-        submit.write(Submit(Steer(to.0)));
+        submit.write(Submit::new(Steer(to.0)));
     }
 }
 
@@ -47,13 +49,11 @@ fn collect(mut events: MessageReader<TicklineEvent>, mut seen: ResMut<Seen>) {
 fn a_host_app_and_a_client_app_converge() {
     let (host_transport, connector) = memory_hub();
     let config = HostConfig {
-        game_id: "arena".into(),
         seed: 4,
         ..HostConfig::default()
     };
     let mut host = app(Session::host(config, Arena::default(), host_transport).expect("host"));
     let client_config = ClientConfig {
-        game_id: "arena".into(),
         name: "bevy".into(),
         ..ClientConfig::default()
     };
