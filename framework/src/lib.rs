@@ -62,8 +62,8 @@ pub mod prelude {
     pub use crate::transport::{RenetClientConfig, RenetHostConfig, RenetSecurity, RoomCode};
 }
 
-/// The README's code examples, compiled and run as doctests (they use the renet
-/// transport).
-#[cfg(all(doctest, feature = "renet"))]
+/// The README's code examples, compiled and run as doctests (they use the Bevy
+/// plugin and the renet transport).
+#[cfg(all(doctest, feature = "bevy"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;

@@ -103,3 +103,48 @@ fn bad_flags() {
         assert!(text.contains(flag), "--help documents {flag}");
     }
 }
+
+#[test]
+fn no_display_is_one_line_for_every_windowed_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rec = dir.path().join("game.tlrec");
+    common::write_recording(&rec, None);
+    let rec = rec.to_string_lossy().into_owned();
+    let commands: [&[&str]; 4] = [
+        &["play", "--no-record"],
+        &["host", "--bind", "127.0.0.1:0", "--no-record"],
+        &["join", "127.0.0.1:9", "--no-record"],
+        &["replay", &rec],
+    ];
+    for args in commands {
+        let out = common::bin()
+            .args(args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let line = one_clear_line(&out);
+        assert!(
+            line.contains("no display to open a window on"),
+            "{args:?}: {line}"
+        );
+    }
+}
+
+#[test]
+fn join_takes_a_host_name() {
+    let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let host = format!("localhost:{port}");
+    let out = run(
+        &["join", &host, "--headless", "--no-record"],
+        Duration::from_secs(60),
+    );
+    // The name resolved: the client tried the host and says so, with the name.
+    let line = one_clear_line(&out);
+    assert!(
+        line.contains("could not reach the host") && line.contains(&host),
+        "{line}"
+    );
+}

@@ -190,3 +190,43 @@ fn secure_mode_connects_with_signed_tokens_and_refuses_a_wrong_key() {
     assert_eq!(host.roster().len(), 2, "host and the good client only");
     assert_eq!(clients[0].status(), ClientStatus::Connected);
 }
+
+#[test]
+fn a_client_past_the_last_slot_is_told_the_server_is_full() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let transport = RenetHostTransport::bind(
+        &RenetHostConfig::for_game::<ArenaGame>(
+            "127.0.0.1:0".parse().expect("address"),
+            1,
+            RenetSecurity::Unsecure,
+        )
+        .expect("traceable"),
+    )
+    .expect("binds a free port");
+    let addr = transport.local_addr();
+    let mut host: Host =
+        HostSession::new(HostConfig::default(), Arena::default(), transport).expect("host");
+    let renet = || RenetClientConfig::for_game::<ArenaGame>(addr, None).expect("traceable");
+    let mut clients = vec![client(dir.path(), "first", renet())];
+    let mut now = Duration::ZERO;
+    run(
+        &mut host,
+        &mut clients,
+        &mut now,
+        "the first client",
+        |_, c, _| c[0].status() == ClientStatus::Connected,
+    );
+    clients.push(client(dir.path(), "second", renet()));
+    run(
+        &mut host,
+        &mut clients,
+        &mut now,
+        "the refusal",
+        |_, c, _| matches!(c[1].status(), ClientStatus::Stopped(_)),
+    );
+    assert_eq!(
+        clients[1].status(),
+        ClientStatus::Stopped("the server is full".into())
+    );
+    assert_eq!(clients[0].status(), ClientStatus::Connected);
+}

@@ -46,6 +46,22 @@ impl Shown {
     }
 }
 
+/// Fails with one line when there is no display to open a window on (rather than
+/// the windowing library's panic).
+///
+/// # Errors
+///
+/// What to do instead: `--headless`, or a virtual display.
+pub fn require_display(instead: &str) -> Result<(), String> {
+    let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    if set("DISPLAY") || set("WAYLAND_DISPLAY") {
+        return Ok(());
+    }
+    Err(format!(
+        "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset): {instead}"
+    ))
+}
+
 /// Bevy's default plugins for a window of `width`×`height` titled `title`, with
 /// the demo's assets and warnings-only logging.
 pub fn window_plugins(title: &str, width: u32, height: u32) -> bevy::app::PluginGroupBuilder {

@@ -97,7 +97,10 @@ fn announce_recording(path: Option<&PathBuf>) {
 }
 
 /// The app with what every mode needs; a window unless headless.
-fn base_app(common: &Common, title: &str) -> App {
+fn base_app(common: &Common, title: &str) -> Result<App, String> {
+    if !common.headless {
+        super::require_display("run with --headless, or under xvfb-run")?;
+    }
     let mut app = App::new();
     if common.headless {
         app.add_plugins((
@@ -119,7 +122,7 @@ fn base_app(common: &Common, title: &str) -> App {
             ..default()
         })
         .add_systems(Update, (run_bots, watch));
-    app
+    Ok(app)
 }
 
 /// Shows the predicted state: copied once per new tick (the previous one kept to
@@ -266,7 +269,7 @@ fn start(
 pub fn run_play(args: PlayArgs) -> Result<(), String> {
     let config = host_config(&args.common, &args.name, args.seed, "play", 1);
     announce_recording(config.record.as_ref());
-    let mut app = base_app(&args.common, "Tickline Snake");
+    let mut app = base_app(&args.common, "Tickline Snake")?;
     let session =
         StartSession::local(config, SnakeWorld::default()).with_bots(bot_names(args.bots));
     start(&mut app, session).map_err(|e| format!("cannot start the game: {e}"))?;
@@ -282,7 +285,7 @@ pub fn run_play(args: PlayArgs) -> Result<(), String> {
 pub fn run_host(args: HostArgs) -> Result<(), String> {
     let config = host_config(&args.common, &args.name, args.seed, "host", 2);
     announce_recording(config.record.as_ref());
-    let mut app = base_app(&args.common, "Tickline Snake — host");
+    let mut app = base_app(&args.common, "Tickline Snake — host")?;
     // A room code by default: strangers on the network can neither join nor hold
     // a slot. `--open` allows keyless play.
     let code = (!args.open).then(|| args.code.clone().unwrap_or_else(RoomCode::generate));
@@ -341,7 +344,7 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
         ..ClientConfig::default()
     };
     announce_recording(config.record.as_ref());
-    let mut app = base_app(&args.common, "Tickline Snake — client");
+    let mut app = base_app(&args.common, "Tickline Snake — client")?;
     let renet = RenetClientConfig::for_game::<SnakeGame>(addr, args.code.as_ref())
         .map_err(|e| e.to_string())?;
     let mut session = StartSession::join(config, renet);

@@ -59,6 +59,9 @@ pub fn run(
     if let Some(t) = start {
         replayer.seek(t).map_err(|e| e.to_string())?;
     }
+    crate::app::require_display(
+        "use `replay --verify` or `log` without a window, or run under xvfb-run",
+    )?;
     let rate = f64::from(replayer.recording().header.tick_rate.max(1));
     let mut app = App::new();
     app.add_plugins(window_plugins("Tickline Snake — replay", 1180, 760))
