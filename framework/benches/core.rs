@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use tickline::Game;
 use tickline::model::codec::encode_state;
 use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, run_tick};
 use tickline::record::{Expect, Header, Recording, RecordingWriter, Replayer};
@@ -238,5 +239,13 @@ fn recordings(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, sequence_seal_apply, rollback, recordings);
+/// Deriving a game's schema hash (done when a session starts or a recording is
+/// opened for a game).
+fn schema(c: &mut Criterion) {
+    c.bench_function("schema_hash/arena", |b| {
+        b.iter(|| tickline::testing::arena::ArenaGame::schema_hash().expect("traceable"))
+    });
+}
+
+criterion_group!(benches, sequence_seal_apply, rollback, recordings, schema);
 criterion_main!(benches);

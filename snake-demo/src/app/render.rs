@@ -222,3 +222,49 @@ fn draw_pieces(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Snake;
+
+    fn world(tick: u64, body: &[Cell]) -> SnakeWorld {
+        let mut w = SnakeWorld::new(16, 16);
+        w.tick = tick;
+        w.snakes.push(Snake {
+            owner: PeerId(1),
+            name: "ann".into(),
+            body: body.iter().copied().collect(),
+            dir: Dir::Right,
+            next_dir: Dir::Right,
+            grow: 0,
+            score: 0,
+            deaths: 0,
+            respawn_at: None,
+        });
+        w
+    }
+
+    #[test]
+    fn segments_glide_one_cell_and_jump_on_a_respawn() {
+        let mut shown = Shown::default();
+        shown.show(&world(1, &[(3, 3), (2, 3)]), 0.0);
+        shown.show(&world(2, &[(4, 3), (3, 3)]), 0.5);
+        assert_eq!(shown.previous.as_ref().map(|w| w.tick), Some(1));
+        let now = shown.world.clone().expect("shown");
+        let at = |x, y| cell_to_world(x, y, 16, 16);
+        // Halfway between the previous cell and this one.
+        assert_eq!(
+            glide(&shown, &now, PeerId(1), 0, (4, 3)),
+            at(3, 3).lerp(at(4, 3), 0.5)
+        );
+        // A respawn far away is drawn where it is, not dragged across the board.
+        shown.show(&world(3, &[(10, 10), (9, 10)]), 0.5);
+        let now = shown.world.clone().expect("shown");
+        assert_eq!(glide(&shown, &now, PeerId(1), 0, (10, 10)), at(10, 10));
+        // A corrected prediction of the same tick keeps the previous tick to glide from.
+        shown.show(&world(3, &[(10, 11), (10, 10)]), 0.7);
+        assert_eq!(shown.previous.as_ref().map(|w| w.tick), Some(2));
+        assert_eq!(shown.progress, 0.7);
+    }
+}

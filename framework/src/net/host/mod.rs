@@ -250,12 +250,13 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Counters.
     pub fn stats(&self) -> SessionStats {
         let t = self.sealer.timeline().stats();
-        let rtts: Vec<Duration> = self.table.conns().filter_map(|(_, c)| c.rtt).collect();
-        let rtt = if rtts.is_empty() {
-            Duration::ZERO
-        } else {
-            rtts.iter().sum::<Duration>() / rtts.len() as u32
-        };
+        // No allocation: the status of a Bevy app reads this every frame.
+        let (sum, n) = self
+            .table
+            .conns()
+            .filter_map(|(_, c)| c.rtt)
+            .fold((Duration::ZERO, 0u32), |(sum, n), rtt| (sum + rtt, n + 1));
+        let rtt = sum.checked_div(n).unwrap_or_default();
         SessionStats {
             rtt,
             garbage: self.transport.garbage(),
