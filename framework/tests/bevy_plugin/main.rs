@@ -135,3 +135,48 @@ fn a_host_app_and_a_client_app_converge() {
             .any(|e| matches!(e, SessionEvent::Joined { name, .. } if name == "bevy"))
     );
 }
+
+/// Writes one Submit in `Update` of the frame `SubmitAt` names.
+#[derive(Resource)]
+struct SubmitAt(u32);
+
+fn submit_at(
+    mut frame: Local<u32>,
+    at: Res<SubmitAt>,
+    mut submit: MessageWriter<Submit<ArenaGame>>,
+) {
+    *frame += 1;
+    if *frame == at.0 {
+        submit.write(Submit::new(Steer(Dir::Down)));
+    }
+}
+
+#[test]
+fn a_submit_written_in_update_is_committed_in_the_same_frame() {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(5)))
+        .add_plugins(TicklinePlugin::<ArenaGame>::default())
+        .insert_resource(SubmitAt(40))
+        .add_systems(Update, submit_at);
+    StartSession::<ArenaGame>::local(HostConfig::default(), Arena::default())
+        .start(app.world_mut())
+        .expect("starts");
+    for _ in 0..39 {
+        app.update();
+    }
+    let head = app.world().resource::<TicklineStatus>().head;
+    app.update();
+    let mut session = app.world_mut().resource_mut::<Session>();
+    let host = session.as_host_mut().expect("a local game hosts");
+    let pending: Vec<Tick> = host.timeline().pending().map(|c| c.tick).collect();
+    // Stamped from this frame's head (the clock moved at most one tick since the
+    // previous frame's status), not a frame later.
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert!(
+        pending[0] <= head.plus(1 + HostConfig::default().input_delay),
+        "{pending:?} from head {head}"
+    );
+    let status = app.world().resource::<TicklineStatus>();
+    assert_eq!(status.state, TicklineState::Hosting);
+}
