@@ -11,7 +11,6 @@
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 use tickline::prelude::*;
-use tickline::transport::resolve;
 
 /// Where each player stands.
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -54,41 +53,40 @@ impl Game for Tag {
     const TICK_RATE: u32 = 20;
 }
 
-fn start(commands: &mut Commands, what: &str, addr: &str) {
-    let started = match what {
-        "host" => resolve(addr)
-            .map_err(|e| e.to_string())
-            .and_then(|bind| {
-                RenetHostConfig::for_game::<Tag>(bind, 8, RenetSecurity::Unsecure)
-                    .map_err(|e| e.to_string())
-            })
-            .map(|renet| StartSession::<Tag>::host(HostConfig::default(), Field::default(), renet)),
-        _ => resolve(addr)
-            .map_err(|e| e.to_string())
-            .and_then(|server| {
-                RenetClientConfig::for_game::<Tag>(server, None).map_err(|e| e.to_string())
-            })
-            .map(|renet| StartSession::<Tag>::join(ClientConfig::default(), renet)),
+fn start(commands: &mut Commands, host: bool, addr: &str) -> Result<(), String> {
+    let addr = resolve(addr).map_err(|e| e.to_string())?;
+    let session: StartSession<Tag> = if host {
+        let renet = RenetHostConfig::for_game::<Tag>(addr, 8, RenetSecurity::Unsecure);
+        StartSession::host(
+            HostConfig::default(),
+            Field::default(),
+            renet.map_err(|e| e.to_string())?,
+        )
+    } else {
+        let renet = RenetClientConfig::for_game::<Tag>(addr, None);
+        StartSession::join(ClientConfig::default(), renet.map_err(|e| e.to_string())?)
     };
-    match started {
-        Ok(session) => commands.queue(session),
-        Err(e) => eprintln!("cannot {what} {addr}: {e}"),
-    }
+    commands.queue(session);
+    Ok(())
 }
 
 /// Flags on the first frame; afterwards H, J and Esc.
 fn menu(mut commands: Commands, keys: Res<ButtonInput<KeyCode>>, mut first: Local<bool>) {
-    if !std::mem::replace(&mut *first, true) {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        if let [what, addr] = args.as_slice() {
-            start(&mut commands, what, addr);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let chosen = match args.as_slice() {
+        [what, addr] if !std::mem::replace(&mut *first, true) => {
+            Some((what == "host", addr.as_str()))
         }
+        _ if keys.just_pressed(KeyCode::KeyH) => Some((true, "0.0.0.0:5000")),
+        _ if keys.just_pressed(KeyCode::KeyJ) => Some((false, "localhost:5000")),
+        _ => None,
+    };
+    if let Some((host, addr)) = chosen
+        && let Err(e) = start(&mut commands, host, addr)
+    {
+        eprintln!("cannot start: {e}");
     }
-    if keys.just_pressed(KeyCode::KeyH) {
-        start(&mut commands, "host", "0.0.0.0:5000");
-    } else if keys.just_pressed(KeyCode::KeyJ) {
-        start(&mut commands, "join", "localhost:5000");
-    } else if keys.just_pressed(KeyCode::Escape) {
+    if keys.just_pressed(KeyCode::Escape) {
         commands.queue(StopSession::<Tag>::default());
     }
 }

@@ -59,7 +59,9 @@ pub mod prelude {
     pub use crate::testing::{DeterminismCheck, check_determinism};
     pub use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
     #[cfg(feature = "renet")]
-    pub use crate::transport::{RenetClientConfig, RenetHostConfig, RenetSecurity, RoomCode};
+    pub use crate::transport::{
+        RenetClientConfig, RenetHostConfig, RenetSecurity, RoomCode, resolve,
+    };
 }
 
 /// The README's code examples, compiled and run as doctests (they use the Bevy

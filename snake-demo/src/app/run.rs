@@ -9,7 +9,7 @@ use bevy::app::ScheduleRunnerPlugin;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use tickline::prelude::*;
-use tickline::transport::{LinkConditions, resolve};
+use tickline::transport::LinkConditions;
 
 use super::bots::{Bots, run_bots};
 use super::hud::HudPlugin;
