@@ -117,7 +117,7 @@ pub struct HostArgs {
 pub struct JoinArgs {
     /// The host: `NAME:PORT` or `ADDRESS:PORT`, e.g. `mybox.lan:5000`,
     /// `localhost:5000` or `192.168.1.20:5000`.
-    #[arg(value_name = "ADDR")]
+    #[arg(value_name = "ADDR", value_parser = host_port)]
     pub addr: String,
     /// Your name on the scoreboard.
     #[arg(long, value_name = "NAME", default_value = "guest")]
@@ -188,6 +188,28 @@ pub struct LogArgs {
 
 fn room_code(s: &str) -> Result<RoomCode, String> {
     RoomCode::parse(s).map_err(|e| e.to_string())
+}
+
+/// `HOST:PORT` in form only (the name is looked up when joining): a
+/// malformed address is a usage error, an unknown name a runtime one.
+fn host_port(s: &str) -> Result<String, String> {
+    if s.parse::<std::net::SocketAddr>().is_ok() {
+        return Ok(s.to_owned());
+    }
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{s:?} is not HOST:PORT (e.g. localhost:5000)"))?;
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
+    if !host_ok {
+        return Err(format!("{host:?} is not a host name or address"));
+    }
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(s.to_owned()),
+        _ => Err(format!("{port:?} is not a port (1..=65535)")),
+    }
 }
 
 fn percent(s: &str) -> Result<f64, String> {

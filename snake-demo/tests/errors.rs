@@ -75,6 +75,7 @@ fn bad_flags() {
         &["play", "--bots", "lots"][..],
         &["play", "--loss", "150"],
         &["join", "not-an-address"],
+        &["join", "mybox.lan:port"],
         &["fly"],
     ] {
         let out = run(args, Duration::from_secs(30));
