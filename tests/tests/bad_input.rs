@@ -58,6 +58,8 @@ fn hello(protocol: u32, game: &str) -> ClientMsg<Steer> {
         schema_hash: ArenaGame::schema_hash().expect("the arena traces"),
         name: "mallory".into(),
         resume: None,
+        room: String::new(),
+        spectator: false,
     })
 }
 
@@ -211,7 +213,8 @@ fn a_hello_of_another_protocol_version_gets_a_readable_reject() {
     });
     let reason = rejected(&raw).expect("rejected");
     assert!(
-        reason.contains("protocol version 3") && reason.contains("version 2"),
+        reason.contains(&format!("protocol version {}", PROTOCOL_VERSION + 1))
+            && reason.contains(&format!("speaks version {PROTOCOL_VERSION}")),
         "{reason}"
     );
     honest_clients_never_noticed(&mut lan, 0);

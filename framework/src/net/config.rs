@@ -31,8 +31,10 @@ pub struct HostConfig {
     pub grace: Duration,
     /// Clients report a checksum every this many sealed ticks.
     pub checksum_interval: u64,
-    /// Most clients at once; more are rejected.
+    /// Most players at once; more are rejected.
     pub max_clients: usize,
+    /// Most spectators at once (they hold no player slot); more are rejected.
+    pub max_spectators: usize,
     /// Write the recording here.
     pub record: Option<PathBuf>,
     /// Snapshot interval of the recording, in ticks.
@@ -53,6 +55,7 @@ impl Default for HostConfig {
             grace: Duration::from_secs(10),
             checksum_interval: 30,
             max_clients: 64,
+            max_spectators: 64,
             record: None,
             snapshot_interval: 600,
         }
@@ -64,6 +67,13 @@ impl Default for HostConfig {
 pub struct ClientConfig {
     /// Display name.
     pub name: String,
+    /// The room to join on a server that runs many (see [`crate::net::Server`]);
+    /// empty for the default room.
+    pub room: String,
+    /// Join as a spectator: receive the sealed log, hold no player slot, never
+    /// appear in the game's state; [`ClientSession::commit`](crate::net::ClientSession::commit)
+    /// does nothing.
+    pub spectate: bool,
     /// Prediction settings (input delay, prediction window).
     pub timeline: TimelineConfig,
     /// The host silent for this long means the connection dropped.
@@ -89,6 +99,8 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             name: "player".into(),
+            room: String::new(),
+            spectate: false,
             timeline: TimelineConfig {
                 input_delay: 2,
                 max_prediction: 24,

@@ -137,6 +137,8 @@ pub struct PeerInfo {
     pub rtt: Option<Duration>,
     /// Whether it plays over the network (not the host's own or a local player).
     pub remote: bool,
+    /// Whether it only watches (it is not in the game's state).
+    pub spectator: bool,
     /// The last sealed tick it acknowledged, while connected.
     pub acked: Option<Tick>,
 }

@@ -92,6 +92,15 @@ impl Recorder {
     pub(super) fn event(&mut self, tick: Tick, event: &RecordedEvent) -> Result<(), RecordError> {
         self.writer.write_event(tick, event)
     }
+
+    /// Writes out what is buffered and syncs the file to disk.
+    pub(super) fn finish(self) -> Result<(), RecordError> {
+        let file = self.writer.finish()?;
+        file.into_inner()
+            .map_err(|e| RecordError::Io(e.into_error()))?
+            .sync_all()?;
+        Ok(())
+    }
 }
 
 /// Appends to the recording; on failure reports it once and stops recording.

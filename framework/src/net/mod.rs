@@ -11,8 +11,10 @@ mod events;
 mod host;
 mod journal;
 pub mod protocol;
+mod server;
 
 pub use client::{ClientSession, ClientStatus};
 pub use config::{ClientConfig, HostConfig};
 pub use events::{PeerInfo, SessionError, SessionEvent, SessionStats};
 pub use host::HostSession;
+pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};

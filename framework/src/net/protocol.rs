@@ -7,7 +7,7 @@ use crate::model::codec::{CodecError, MAX_STATE_BYTES, decode, encode};
 use crate::model::{Commit, CommitId, PeerId, SealedTick, Tick};
 
 /// Bumped on any change to these messages; a `Hello` with another version is rejected.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 /// Largest message a client may send; a larger one gets it disconnected.
 pub const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
 /// Largest message a host may send (a welcome holds a snapshot).
@@ -16,6 +16,10 @@ pub const MAX_HOST_MESSAGE: usize = MAX_STATE_BYTES + 64 * 1024;
 pub const FREQUENT_MESSAGE_BUDGET: usize = 1100;
 /// Longest player name, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
+/// The room a client gets on a server when its `Hello` names none.
+pub const DEFAULT_ROOM: &str = "main";
+/// Longest room name, in characters (see [`valid_room`]).
+pub const MAX_ROOM_CHARS: usize = 32;
 /// Most commits in one `Update`.
 pub const MAX_COMMITS_PER_UPDATE: usize = 64;
 /// Most sealed ticks one `Frame` may cover (a run of empty ticks counts each).
@@ -43,6 +47,20 @@ pub struct Hello {
     pub name: String,
     /// Set when reconnecting.
     pub resume: Option<Resume>,
+    /// The room to play in on a server that runs many (created on first join);
+    /// empty for the default room, or a host that runs one game.
+    pub room: String,
+    /// Watch only: receive the sealed log, hold no player slot, commit nothing.
+    pub spectator: bool,
+}
+
+/// Whether `room` is a valid room name: empty (the default room), or up to
+/// [`MAX_ROOM_CHARS`] ASCII letters, digits, `-` and `_`.
+pub fn valid_room(room: &str) -> bool {
+    room.len() <= MAX_ROOM_CHARS
+        && room
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// A clock sample a client asks the host to echo.

@@ -75,6 +75,8 @@ pub fn session(bytes: &[u8]) {
             schema_hash: ArenaGame::schema_hash().expect("the arena traces"),
             name: "fuzz".into(),
             resume: None,
+            room: String::new(),
+            spectator: false,
         });
         let _ = client.send(Channel::Reliable, encode(&hello).expect("encodes"));
     }

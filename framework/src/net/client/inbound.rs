@@ -26,6 +26,8 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             schema_hash: self.identity.schema_hash,
             name: self.config.name.clone(),
             resume,
+            room: self.config.room.clone(),
+            spectator: self.config.spectate,
         };
         if let Err(e) = self
             .link

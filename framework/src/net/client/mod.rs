@@ -236,10 +236,18 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         &mut self.link.transport
     }
 
+    /// Whether this client only watches ([`ClientConfig::spectate`]).
+    pub fn is_spectator(&self) -> bool {
+        self.config.spectate
+    }
+
     /// Makes a commit. Before the welcome it is held and made once welcomed (then
     /// `None` is returned); while disconnected it is kept and sent after
-    /// reconnecting.
+    /// reconnecting. A spectator commits nothing (`None`).
     pub fn commit(&mut self, modification: G::Move) -> Option<CommitId> {
+        if self.config.spectate {
+            return None;
+        }
         match self.joined.as_mut() {
             Some(j) => Some(j.timeline.commit(modification)),
             None => {

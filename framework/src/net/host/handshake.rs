@@ -2,7 +2,7 @@
 //! whether a client resumes or joins anew, and the names players get.
 
 use crate::model::{PeerId, Tick};
-use crate::net::protocol::{Hello, MAX_NAME_CHARS, PROTOCOL_VERSION};
+use crate::net::protocol::{DEFAULT_ROOM, Hello, MAX_NAME_CHARS, PROTOCOL_VERSION, valid_room};
 use crate::transport::ConnId;
 
 /// What the host checks a `Hello` against.
@@ -11,6 +11,17 @@ pub(super) struct Policy<'a> {
     pub(super) game_id: &'a str,
     pub(super) schema_hash: u64,
     pub(super) max_clients: usize,
+    pub(super) max_spectators: usize,
+    /// The room this host serves on a server; `None` for a host that runs one
+    /// game. The default room also answers to "".
+    pub(super) room: Option<&'a str>,
+}
+
+/// Players and spectators connected now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Occupancy {
+    pub(super) players: usize,
+    pub(super) spectators: usize,
 }
 
 /// A peer a `Hello` may resume: its id, its old connection, and the sealed tick
@@ -54,11 +65,27 @@ pub(super) fn check_hello(hello: &Hello, policy: Policy<'_>) -> Result<(), Strin
             "the game versions differ (schema hash mismatch); update both to the same build".into(),
         );
     }
+    if !valid_room(&hello.room) {
+        return Err("a room name is letters, digits, '-' and '_' (at most 32)".into());
+    }
+    match policy.room {
+        None if !hello.room.is_empty() => {
+            return Err(format!(
+                "this host runs one game and has no rooms (asked for {:?})",
+                hello.room
+            ));
+        }
+        Some(room) if hello.room != room && !(hello.room.is_empty() && room == DEFAULT_ROOM) => {
+            return Err(format!("this is room {room:?}, not {:?}", hello.room));
+        }
+        _ => {}
+    }
     Ok(())
 }
 
 /// Resume when the peer is known and the buffer still covers its gap, join anew
 /// otherwise, unless the host is full (a resuming peer always has its slot).
+/// Players and spectators are counted apart.
 ///
 /// # Errors
 ///
@@ -66,7 +93,8 @@ pub(super) fn check_hello(hello: &Hello, policy: Policy<'_>) -> Result<(), Strin
 pub(super) fn admit(
     resumable: Option<Resumable>,
     can_catch_up: impl Fn(Tick) -> bool,
-    connected: usize,
+    spectator: bool,
+    connected: Occupancy,
     policy: Policy<'_>,
 ) -> Result<Admission, String> {
     match resumable {
@@ -75,7 +103,11 @@ pub(super) fn admit(
             old_conn,
             from,
         }),
-        None if connected >= policy.max_clients => {
+        None if spectator && connected.spectators >= policy.max_spectators => Err(format!(
+            "no room for another spectator ({} watching)",
+            policy.max_spectators
+        )),
+        None if !spectator && connected.players >= policy.max_clients => {
             Err(format!("the host is full ({} players)", policy.max_clients))
         }
         _ => Ok(Admission::New),
@@ -105,7 +137,16 @@ mod tests {
         game_id: "snake",
         schema_hash: 9,
         max_clients: 2,
+        max_spectators: 1,
+        room: None,
     };
+
+    fn players(n: usize) -> Occupancy {
+        Occupancy {
+            players: n,
+            spectators: 0,
+        }
+    }
 
     fn hello(protocol: u32, game: &str, schema_hash: u64) -> Hello {
         Hello {
@@ -114,6 +155,8 @@ mod tests {
             schema_hash,
             name: "ann".into(),
             resume: None,
+            room: String::new(),
+            spectator: false,
         }
     }
 
@@ -138,7 +181,7 @@ mod tests {
         let back = Some((PeerId(3), Some(7), Tick(50)));
         let covered = |t: Tick| t >= Tick(40);
         assert_eq!(
-            admit(back, covered, 2, POLICY),
+            admit(back, covered, false, players(2), POLICY),
             Ok(Admission::Resume {
                 peer: PeerId(3),
                 old_conn: Some(7),
@@ -146,16 +189,68 @@ mod tests {
             })
         );
         assert_eq!(
-            admit(None, covered, 2, POLICY),
+            admit(None, covered, false, players(2), POLICY),
             Err("the host is full (2 players)".into())
         );
-        assert_eq!(admit(None, covered, 1, POLICY), Ok(Admission::New));
+        assert_eq!(
+            admit(None, covered, false, players(1), POLICY),
+            Ok(Admission::New)
+        );
         let too_old = Some((PeerId(3), None, Tick(10)));
         assert_eq!(
-            admit(too_old, covered, 2, POLICY),
+            admit(too_old, covered, false, players(2), POLICY),
             Ok(Admission::New),
             "a peer gone past the buffer joins anew from a snapshot"
         );
+    }
+
+    #[test]
+    fn spectators_have_their_own_limit_and_never_take_a_player_slot() {
+        let covered = |_: Tick| true;
+        let full_of_players = players(2);
+        assert_eq!(
+            admit(None, covered, true, full_of_players, POLICY),
+            Ok(Admission::New),
+            "a full game can still be watched"
+        );
+        let watched = Occupancy {
+            players: 0,
+            spectators: 1,
+        };
+        assert_eq!(
+            admit(None, covered, true, watched, POLICY),
+            Err("no room for another spectator (1 watching)".into())
+        );
+        assert_eq!(
+            admit(None, covered, false, watched, POLICY),
+            Ok(Admission::New)
+        );
+    }
+
+    #[test]
+    fn a_room_is_checked_against_the_one_this_host_serves() {
+        let mut h = hello(PROTOCOL_VERSION, "snake", 9);
+        h.room = "blue".into();
+        let lone = check_hello(&h, POLICY);
+        assert!(lone.is_err_and(|r| r.contains("has no rooms")));
+        let blue = Policy {
+            room: Some("blue"),
+            ..POLICY
+        };
+        assert_eq!(check_hello(&h, blue), Ok(()));
+        let red = Policy {
+            room: Some("red"),
+            ..POLICY
+        };
+        assert!(check_hello(&h, red).is_err_and(|r| r.contains("not \"blue\"")));
+        h.room = String::new();
+        let main = Policy {
+            room: Some(DEFAULT_ROOM),
+            ..POLICY
+        };
+        assert_eq!(check_hello(&h, main), Ok(()), "no room asked: the default");
+        h.room = "no spaces".into();
+        assert!(check_hello(&h, POLICY).is_err_and(|r| r.contains("room name")));
     }
 
     #[test]

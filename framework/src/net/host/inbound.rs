@@ -100,6 +100,13 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// A client's commits, authored by whoever holds the connection.
     fn on_commits(&mut self, conn: ConnId, peer: PeerId, commits: Vec<Commit<G::Move>>) {
+        if commits.is_empty() {
+            return;
+        }
+        if self.table.is_spectator(peer) {
+            self.stats.refused += commits.len() as u64;
+            return self.kick(conn, "a spectator sent commits".into());
+        }
         if commits.len() > MAX_COMMITS_PER_UPDATE {
             let n = commits.len();
             return self.kick(
@@ -213,6 +220,8 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             game_id: &self.identity.id,
             schema_hash: self.identity.schema_hash,
             max_clients: self.config.max_clients,
+            max_spectators: self.config.max_spectators,
+            room: self.room.as_deref(),
         };
         if let Err(reason) = check_hello(&hello, policy) {
             return self.reject(conn, reason);
@@ -221,10 +230,11 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             let (peer, conn) = self.table.by_token(r.token)?;
             Some((peer, conn, r.sealed_tick))
         });
-        let connected = self.table.live().len();
+        let connected = self.table.occupancy();
         let sealed = self.sealer.sealed_tick();
         let can_catch_up = |tick: Tick| self.resend.covers_after(tick, sealed);
-        let (peer, catch_up) = match admit(resumable, can_catch_up, connected, policy) {
+        let admission = admit(resumable, can_catch_up, hello.spectator, connected, policy);
+        let (peer, catch_up) = match admission {
             Err(reason) => return self.reject(conn, reason),
             Ok(Admission::Resume {
                 peer,
@@ -241,7 +251,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             }
             Ok(Admission::New) => match encode_state(self.sealer.timeline().sealed_state()) {
                 Ok(state) => (
-                    self.new_peer(&hello.name),
+                    self.new_peer(&hello.name, hello.spectator),
                     CatchUp::Snapshot {
                         tick: sealed,
                         state,
@@ -255,9 +265,14 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         self.welcome(conn, peer, catch_up);
     }
 
-    /// A new peer: a fresh id and resume token, and its `Join` minted.
-    fn new_peer(&mut self, name: &str) -> PeerId {
+    /// A new peer: a fresh id and resume token, and, for a player, its `Join`
+    /// minted (a spectator never appears in the sealed log).
+    fn new_peer(&mut self, name: &str, spectator: bool) -> PeerId {
         let name = clean_name(name, self.table.next_peer());
+        if spectator {
+            tracing::info!("{name} watches");
+            return self.table.add_spectator(name, random_token());
+        }
         let peer = self.table.add_peer(name.clone(), random_token());
         self.sealer.system(Body::Join { peer, name });
         peer

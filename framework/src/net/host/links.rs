@@ -60,6 +60,11 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// The peer leaves for good: its `Leave` is sealed.
     pub(super) fn leave(&mut self, peer: PeerId) {
+        if self.table.is_spectator(peer) {
+            // Never in the sealed log: nothing to seal, nothing to wait for.
+            self.table.remove_peer(peer);
+            return;
+        }
         if self.table.retire(peer, random_token()) {
             self.sealer.system(Body::Leave { peer });
         }

@@ -9,6 +9,7 @@
 
 mod handshake;
 mod inbound;
+mod lifecycle;
 mod links;
 mod resend;
 mod sealer;
@@ -44,6 +45,8 @@ const HANDSHAKE_LIMIT: Duration = Duration::from_secs(2);
 /// The host of a session. Drive it with [`HostSession::update`].
 pub struct HostSession<G: Game, T> {
     config: HostConfig,
+    /// The room this session serves on a server (`None`: a host of one game).
+    room: Option<String>,
     identity: GameIdentity,
     tick_rate: u32,
     transport: T,
@@ -137,6 +140,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             table.insert_peer(PeerId::HOST, name.clone(), 0);
         }
         Ok(HostSession {
+            room: None,
             seal_delay: config.seal_delay.max(1),
             config,
             identity,
@@ -223,6 +227,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                 let conn = p.conn.and_then(|c| self.table.conn(c));
                 let local = peer == PeerId::HOST || self.local.contains_key(&peer);
                 PeerInfo {
+                    spectator: p.spectator,
                     peer,
                     name: p.name.clone(),
                     connected: local || p.conn.is_some(),
@@ -235,13 +240,16 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     }
 
     /// How many local players (bots) the host runs, and how many remote players
-    /// are connected (no allocation).
+    /// are connected, spectators aside (no allocation).
     pub fn player_counts(&self) -> (usize, usize) {
         let remote = self
             .table
             .peers()
             .filter(|(peer, p)| {
-                *peer != PeerId::HOST && !self.local.contains_key(peer) && p.conn.is_some()
+                *peer != PeerId::HOST
+                    && !self.local.contains_key(peer)
+                    && !p.spectator
+                    && p.conn.is_some()
             })
             .count();
         (self.local.len(), remote)

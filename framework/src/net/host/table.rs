@@ -9,6 +9,8 @@ use std::time::Duration;
 use crate::model::{Commit, PeerId, Tick};
 use crate::transport::ConnId;
 
+use super::handshake::Occupancy;
+
 /// A clock echo waits at most this long for a frame to ride along with.
 const ECHO_WAIT: Duration = Duration::from_millis(250);
 /// Unacknowledged sealed ticks are sent again after the round trip plus this
@@ -23,6 +25,8 @@ const KEEP_ALIVE: Duration = Duration::from_millis(250);
 #[derive(Debug)]
 pub(super) struct Conn<M> {
     pub(super) peer: Option<PeerId>,
+    /// Its peer watches: it gets sealed ticks, no relays, and may not commit.
+    pub(super) spectator: bool,
     pub(super) opened_at: Duration,
     pub(super) last_heard: Duration,
     /// The last sealed tick the client acknowledged.
@@ -50,6 +54,7 @@ impl<M> Conn<M> {
     fn new(now: Duration) -> Self {
         Conn {
             peer: None,
+            spectator: false,
             opened_at: now,
             last_heard: now,
             ack: Tick::GENESIS,
@@ -103,6 +108,8 @@ impl<M> Conn<M> {
 #[derive(Debug)]
 pub(super) struct Peer {
     pub(super) name: String,
+    /// A spectator: no `Join` or `Leave` of its own in the sealed log.
+    pub(super) spectator: bool,
     pub(super) token: u64,
     pub(super) conn: Option<ConnId>,
     pub(super) dropped_at: Option<Duration>,
@@ -180,6 +187,34 @@ impl<M> Table<M> {
             .collect()
     }
 
+    /// Live players' and spectators' connections, counted apart.
+    pub(super) fn occupancy(&self) -> Occupancy {
+        let mut o = Occupancy::default();
+        for (_, c) in self.conns().filter(|(_, c)| c.live()) {
+            if c.spectator {
+                o.spectators += 1;
+            } else {
+                o.players += 1;
+            }
+        }
+        o
+    }
+
+    /// Adds a spectator: a peer id for its connection and resume token, which
+    /// never appears in the sealed log.
+    pub(super) fn add_spectator(&mut self, name: String, token: u64) -> PeerId {
+        let peer = self.add_peer(name, token);
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.spectator = true;
+        }
+        peer
+    }
+
+    /// Whether `peer` is a spectator.
+    pub(super) fn is_spectator(&self, peer: PeerId) -> bool {
+        self.peers.get(&peer).is_some_and(|p| p.spectator)
+    }
+
     /// Adds a peer with the next free id (`PeerId::HOST` is never handed out).
     pub(super) fn add_peer(&mut self, name: String, token: u64) -> PeerId {
         let peer = PeerId(self.next_peer);
@@ -194,6 +229,7 @@ impl<M> Table<M> {
             peer,
             Peer {
                 name,
+                spectator: false,
                 token,
                 conn: None,
                 dropped_at: None,
@@ -222,6 +258,7 @@ impl<M> Table<M> {
         p.dropped_at = None;
         let c = self.conns.get_mut(&conn)?;
         c.peer = Some(peer);
+        c.spectator = p.spectator;
         c.ack = sealed;
         c.sent_through = sealed;
         Some(p.token)
@@ -280,10 +317,11 @@ impl<M> Table<M> {
 }
 
 impl<M: Clone> Table<M> {
-    /// Queues a commit for every live connection but `from`.
+    /// Queues a commit for every live player's connection but `from`
+    /// (spectators show the sealed log only).
     pub(super) fn relay(&mut self, from: Option<ConnId>, commit: &Commit<M>) {
         for (&id, c) in &mut self.conns {
-            if Some(id) != from && c.live() {
+            if Some(id) != from && c.live() && !c.spectator {
                 c.relay.push(commit.clone());
             }
         }

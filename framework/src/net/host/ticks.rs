@@ -45,7 +45,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let worst = self
             .table
             .conns()
-            .filter(|(_, c)| c.live())
+            .filter(|(_, c)| c.live() && !c.spectator)
             .map(|(_, c)| c.jitter)
             .max()
             .unwrap_or_default();

@@ -1,0 +1,85 @@
+//! A session's life on a server: its room, its spectators, whether anyone is
+//! left, and a graceful end that tells every client why and finishes the
+//! recording.
+
+use crate::model::{Game, PeerId};
+use crate::net::events::SessionError;
+use crate::net::protocol::HostMsg;
+use crate::transport::{Channel, ConnId, HostTransport};
+
+use super::{HostSession, LINGER};
+
+impl<G: Game, T: HostTransport> HostSession<G, T> {
+    /// Serves room `room` of a server: a `Hello` must name it.
+    pub(crate) fn set_room(&mut self, room: &str) {
+        self.room = Some(room.to_string());
+    }
+
+    /// The room this session serves on a server (`None` for a host that runs
+    /// one game).
+    pub fn room(&self) -> Option<&str> {
+        self.room.as_deref()
+    }
+
+    /// Spectators connected now.
+    pub fn spectator_count(&self) -> usize {
+        self.table.occupancy().spectators
+    }
+
+    /// Nobody is left: no connection, no remote peer in its grace window, no
+    /// `Leave` still to seal, and no player of the host's own.
+    pub fn is_vacant(&self) -> bool {
+        self.config.player.is_none()
+            && self.local.is_empty()
+            && self.table.conns().next().is_none()
+            && self.table.peers().next().is_none()
+    }
+
+    /// Ends the session: every client is told `reason` (its session stops with
+    /// it), the transport is flushed and the recording finished. The session
+    /// does nothing useful afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Record`] if the recording could not be written out.
+    pub fn shutdown(&mut self, reason: &str) -> Result<(), SessionError> {
+        let conns: Vec<ConnId> = self.table.conns().map(|(id, _)| id).collect();
+        for conn in conns {
+            let msg = HostMsg::Kick {
+                reason: reason.to_string(),
+            };
+            self.send(conn, Channel::Reliable, &msg);
+            if let Some(c) = self.table.conn_mut(conn) {
+                c.closing_at = Some(self.now + LINGER);
+            }
+        }
+        self.transport.flush();
+        self.queued = false;
+        tracing::info!(
+            "session{} ended at sealed tick {}: {reason}",
+            self.room
+                .as_ref()
+                .map(|r| format!(" in room {r:?}"))
+                .unwrap_or_default(),
+            self.sealer.sealed_tick()
+        );
+        self.finish_recording()
+    }
+
+    /// Writes out and closes the recording (later ticks are not recorded).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Record`] if the file could not be written.
+    pub fn finish_recording(&mut self) -> Result<(), SessionError> {
+        match self.recorder.take() {
+            Some(rec) => Ok(rec.finish()?),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `peer` only watches.
+    pub fn is_spectator(&self, peer: PeerId) -> bool {
+        self.table.is_spectator(peer)
+    }
+}

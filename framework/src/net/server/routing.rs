@@ -1,0 +1,138 @@
+//! Which room a connection belongs to: decided once, by the room its `Hello`
+//! names; everything after goes to that room only.
+
+use std::time::Duration;
+
+use crate::model::Game;
+use crate::net::protocol::{
+    ClientMsg, DEFAULT_ROOM, HostMsg, decode_client, encode_msg, valid_room,
+};
+use crate::transport::{Channel, ConnId, HostEvent, HostTransport};
+
+use super::link::lock;
+use super::{Route, Server, ServerEvent};
+
+/// A connection must send its `Hello` within this long.
+const HELLO_WAIT: Duration = Duration::from_secs(2);
+/// A refused connection lingers this long so its reason gets out.
+const LINGER: Duration = Duration::from_millis(200);
+
+impl<G: Game, T: HostTransport> Server<G, T> {
+    /// Routes one transport event.
+    pub(super) fn route(&mut self, event: HostEvent) {
+        match event {
+            HostEvent::Connected(conn) => {
+                if self.stopping {
+                    return self.refuse(conn, "the server is shutting down".into());
+                }
+                self.routes.insert(conn, Route::Pending(self.now));
+            }
+            HostEvent::Disconnected(conn, reason) => {
+                if let Some(Route::Room(name)) = self.routes.remove(&conn)
+                    && let Some(room) = self.rooms.get_mut(&name)
+                {
+                    room.session
+                        .transport_mut()
+                        .deliver(HostEvent::Disconnected(conn, reason));
+                }
+            }
+            HostEvent::Message(conn, channel, bytes) => match self.routes.get(&conn) {
+                Some(Route::Room(name)) => {
+                    if let Some(room) = self.rooms.get_mut(name) {
+                        room.session
+                            .transport_mut()
+                            .deliver(HostEvent::Message(conn, channel, bytes));
+                    }
+                }
+                Some(Route::Pending(_)) => self.first_message(conn, channel, bytes),
+                Some(Route::Closing(_)) | None => {}
+            },
+        }
+    }
+
+    /// The first message of a connection must be a `Hello`: it names the room
+    /// (opened if new), and the room then handles the handshake itself.
+    fn first_message(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) {
+        let room = match decode_client::<G::Move>(&bytes) {
+            Ok(ClientMsg::Hello(hello)) if valid_room(&hello.room) => {
+                if hello.room.is_empty() {
+                    DEFAULT_ROOM.to_string()
+                } else {
+                    hello.room
+                }
+            }
+            Ok(ClientMsg::Hello(_)) => {
+                return self.refuse(
+                    conn,
+                    "a room name is letters, digits, '-' and '_' (at most 32)".into(),
+                );
+            }
+            Ok(_) => return self.refuse(conn, "message before the handshake".into()),
+            Err(e) => {
+                let n = bytes.len();
+                return self.refuse(conn, format!("undecodable message ({n} bytes): {e}"));
+            }
+        };
+        if !self.rooms.contains_key(&room) {
+            if self.rooms.len() >= self.config.max_rooms {
+                let max = self.config.max_rooms;
+                return self.refuse(
+                    conn,
+                    format!("the server runs its most rooms ({max}); join an open one"),
+                );
+            }
+            if let Err(e) = self.open_room(&room) {
+                tracing::error!("room {room:?} cannot open: {e}");
+                return self.refuse(conn, format!("room {room:?} cannot open: {e}"));
+            }
+        }
+        let Some(r) = self.rooms.get_mut(&room) else {
+            return;
+        };
+        let link = r.session.transport_mut();
+        link.deliver(HostEvent::Connected(conn));
+        link.deliver(HostEvent::Message(conn, channel, bytes));
+        self.routes.insert(conn, Route::Room(room));
+    }
+
+    /// Refuses a connection that reached no room: it hears why, then goes.
+    pub(super) fn refuse(&mut self, conn: ConnId, reason: String) {
+        tracing::info!("refused connection {conn}: {reason}");
+        let msg = HostMsg::<G::Move>::Reject {
+            reason: reason.clone(),
+        };
+        if let Ok(bytes) = encode_msg(&msg) {
+            let mut t = lock(&self.transport);
+            if t.send(conn, Channel::Reliable, bytes).is_ok() {
+                t.flush();
+            }
+        }
+        self.stats.refused += 1;
+        self.events.push(ServerEvent::Refused { reason });
+        self.routes.insert(conn, Route::Closing(self.now + LINGER));
+    }
+
+    /// Disconnects refused connections whose reason had time to get out, and
+    /// connections that sent no `Hello` in time.
+    pub(super) fn expire_routes(&mut self) {
+        let now = self.now;
+        let due: Vec<(ConnId, bool)> = self
+            .routes
+            .iter()
+            .filter_map(|(&conn, route)| match route {
+                Route::Closing(at) if *at <= now => Some((conn, false)),
+                Route::Pending(since) if now.saturating_sub(*since) > HELLO_WAIT => {
+                    Some((conn, true))
+                }
+                _ => None,
+            })
+            .collect();
+        for (conn, silent) in due {
+            if silent {
+                tracing::info!("connection {conn} sent no Hello within {HELLO_WAIT:?}");
+            }
+            lock(&self.transport).disconnect(conn);
+            self.routes.remove(&conn);
+        }
+    }
+}
