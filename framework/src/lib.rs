@@ -16,6 +16,8 @@
 //! on its own or reads a clock: time and bytes are passed in.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "agones")]
+pub mod agones;
 #[cfg(feature = "bevy")]
 pub mod bevy;
 pub mod crud;
