@@ -23,8 +23,12 @@ pub enum Command {
     Play(PlayArgs),
     /// Host a game on the LAN (and play in it).
     Host(HostArgs),
-    /// Join a game hosted on the LAN.
+    /// Join a game hosted on the LAN, or a room of a server.
     Join(JoinArgs),
+    /// Run a dedicated server: many rooms on one UDP port, no player of its own.
+    Server(ServerArgs),
+    /// Watch a game as a spectator (no player slot, no moves).
+    Watch(WatchArgs),
     /// Open a recording in the replay viewer, or verify it with --verify.
     Replay(ReplayArgs),
     /// Find the first tick at which two recordings of one session diverge, and
@@ -128,6 +132,9 @@ pub struct JoinArgs {
     /// The room code the host printed (not needed for a host started with --open).
     #[arg(long, value_name = "CODE", value_parser = room_code)]
     pub code: Option<RoomCode>,
+    /// On a server: the room to play in (created on first join; default `main`).
+    #[arg(long, value_name = "NAME", default_value = "", value_parser = room_name)]
+    pub room: String,
     /// Debugging demonstration: corrupt one field of this peer's state (the first
     /// snake's score) just before tick N is sealed, as a non-deterministic bug
     /// would. Watch the host detect the desync and heal this peer, then run
@@ -135,6 +142,74 @@ pub struct JoinArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub inject_desync: Option<u64>,
     /// Options shared by play, host and join.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `server`.
+#[derive(Args, Debug, Clone)]
+pub struct ServerArgs {
+    /// UDP address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:5000")]
+    pub bind: SocketAddr,
+    /// Most rooms at once.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_rooms: u32,
+    /// Most players per room.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub max_players: u32,
+    /// Most spectators per room.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub max_spectators: u32,
+    /// Simulation ticks per second in every room.
+    #[arg(long, value_name = "HZ", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=240))]
+    pub tick_rate: u32,
+    /// Each room records to DIR/NAME-YYYYMMDD-HHMMSS.tlrec.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "recordings",
+        conflicts_with = "no_record"
+    )]
+    pub record_dir: PathBuf,
+    /// Do not record the rooms.
+    #[arg(long)]
+    pub no_record: bool,
+    /// A fixed room code (default: a new one, printed at start).
+    #[arg(long, value_name = "CODE", conflicts_with = "open", value_parser = room_code)]
+    pub code: Option<RoomCode>,
+    /// Let anyone on the network join, without a room code.
+    #[arg(long)]
+    pub open: bool,
+    /// Report to the Agones SDK sidecar (AGONES_SDK_HTTP_PORT, default 9358):
+    /// ready, health, players, shutdown.
+    #[arg(long)]
+    pub agones: bool,
+    /// Log events only (for a container); without it, a status line of the
+    /// rooms is printed every few seconds as well.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+/// `watch`.
+#[derive(Args, Debug, Clone)]
+pub struct WatchArgs {
+    /// The host or server: `NAME:PORT` or `ADDRESS:PORT`.
+    #[arg(value_name = "ADDR", value_parser = host_port)]
+    pub addr: String,
+    /// On a server: the room to watch (default `main`).
+    #[arg(long, value_name = "NAME", default_value = "", value_parser = room_name)]
+    pub room: String,
+    /// The room code the host or server printed.
+    #[arg(long, value_name = "CODE", value_parser = room_code)]
+    pub code: Option<RoomCode>,
+    /// Show the game this many seconds behind (0-30).
+    #[arg(long, value_name = "S", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=30))]
+    pub delay: u64,
+    /// The spectator's name (in the server's log).
+    #[arg(long, value_name = "NAME", default_value = "spectator")]
+    pub name: String,
+    /// Options shared with play, host and join (--headless, --ticks, --record...).
     #[command(flatten)]
     pub common: Common,
 }
@@ -209,6 +284,14 @@ fn host_port(s: &str) -> Result<String, String> {
     match port.parse::<u16>() {
         Ok(p) if p > 0 => Ok(s.to_owned()),
         _ => Err(format!("{port:?} is not a port (1..=65535)")),
+    }
+}
+
+fn room_name(s: &str) -> Result<String, String> {
+    if tickline::net::protocol::valid_room(s) {
+        Ok(s.to_owned())
+    } else {
+        Err("a room name is letters, digits, '-' and '_' (at most 32)".into())
     }
 }
 

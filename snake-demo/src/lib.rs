@@ -8,3 +8,12 @@ pub mod paths;
 pub mod replay;
 pub mod rules;
 pub mod sample;
+pub mod server;
+
+/// A seed that differs from run to run (sessions without `--seed`).
+pub fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
+}

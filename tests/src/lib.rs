@@ -2,4 +2,5 @@
 
 pub mod cluster;
 pub mod lan;
+pub mod load;
 pub mod sidecar;

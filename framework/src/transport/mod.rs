@@ -112,6 +112,12 @@ pub trait HostTransport: Send + Sync {
     /// Sends what was queued, coalesced into as few datagrams as fit. Sessions
     /// call it once per tick, after their sends, not once per frame.
     fn flush(&mut self);
+    /// Sends what was queued for these connections only (a server whose rooms
+    /// tick at different times flushes each room's clients when it ticks).
+    fn flush_conns(&mut self, conns: &[ConnId]) {
+        let _ = conns;
+        self.flush();
+    }
     /// Datagrams thrown away as garbage so far (not a valid packet from a peer).
     fn garbage(&self) -> u64 {
         0
@@ -162,6 +168,9 @@ impl<T: HostTransport + ?Sized> HostTransport for Box<T> {
     }
     fn flush(&mut self) {
         (**self).flush();
+    }
+    fn flush_conns(&mut self, conns: &[ConnId]) {
+        (**self).flush_conns(conns);
     }
     fn garbage(&self) -> u64 {
         (**self).garbage()

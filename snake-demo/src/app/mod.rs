@@ -6,6 +6,7 @@ pub mod hud;
 pub mod input;
 pub mod render;
 mod run;
+mod spectate;
 
 use std::path::PathBuf;
 
@@ -14,6 +15,7 @@ use bevy::prelude::*;
 use crate::rules::SnakeWorld;
 
 pub use run::{run_host, run_join, run_play};
+pub use spectate::run_watch;
 
 /// The world to draw this frame (the predicted state, or the replay's tick), the
 /// one before it to glide from, and how far the clock is between them.

@@ -15,9 +15,11 @@ use super::bots::{Bots, run_bots};
 use super::hud::HudPlugin;
 use super::input::{quit_on_escape, steer};
 use super::render::RenderPlugin;
+use super::spectate::Delayed;
 use super::{Shown, quiet_log, window_plugins};
 use crate::cli::{Common, HostArgs, JoinArgs, PlayArgs};
 use crate::paths::default_recording;
+use crate::random_seed;
 use crate::rules::{SnakeGame, SnakeWorld};
 /// The sealed tick at which `--screenshot` is taken.
 const SCREENSHOT_TICK: u64 = 40;
@@ -42,7 +44,7 @@ struct Control {
     report: Failure,
 }
 
-fn recording(common: &Common, mode: &str) -> Option<PathBuf> {
+pub(super) fn recording(common: &Common, mode: &str) -> Option<PathBuf> {
     if common.no_record {
         return None;
     }
@@ -64,13 +66,6 @@ fn conditions(common: &Common) -> Option<LinkConditions> {
     })
 }
 
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.finish()
-}
-
 fn host_config(
     common: &Common,
     name: &str,
@@ -90,14 +85,14 @@ fn host_config(
     }
 }
 
-fn announce_recording(path: Option<&PathBuf>) {
+pub(super) fn announce_recording(path: Option<&PathBuf>) {
     if let Some(path) = path {
         eprintln!("recording to {}", path.display());
     }
 }
 
 /// The app with what every mode needs; a window unless headless.
-fn base_app(common: &Common, title: &str) -> Result<App, String> {
+pub(super) fn base_app(common: &Common, title: &str) -> Result<App, String> {
     if !common.headless {
         super::require_display("run with --headless, or under xvfb-run")?;
     }
@@ -131,11 +126,20 @@ fn show_session(
     session: Option<Res<Session>>,
     status: Res<TicklineStatus>,
     mut shown: ResMut<Shown>,
+    delayed: Option<ResMut<Delayed>>,
+    time: Res<Time<Real>>,
 ) {
     let Some(world) = session.as_ref().and_then(|s| s.state()) else {
         return;
     };
-    shown.show(world, status.tick_progress);
+    match delayed {
+        Some(mut delayed) => {
+            if let Some(world) = delayed.push(world, time.elapsed()) {
+                shown.show(world, status.tick_progress);
+            }
+        }
+        None => shown.show(world, status.tick_progress),
+    }
 }
 
 /// Stops the app: after `--ticks`, or on a failure worth one clear line.
@@ -234,7 +238,7 @@ fn take_screenshot(
 }
 
 /// Runs the app; `Err` with one line when it stopped on a failure.
-fn finish(mut app: App) -> Result<(), String> {
+pub(super) fn finish(mut app: App) -> Result<(), String> {
     let report = app
         .world()
         .get_resource::<Control>()
@@ -254,7 +258,7 @@ fn bot_names(n: u32) -> Vec<String> {
 }
 
 /// Starts the session in the app's world (before it runs).
-fn start(
+pub(super) fn start(
     app: &mut App,
     start: StartSession<SnakeGame>,
 ) -> Result<Option<std::net::SocketAddr>, SessionError> {
@@ -333,6 +337,7 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
     let addr = resolve(&args.addr).map_err(|e| e.to_string())?;
     let config = ClientConfig {
         name: args.name.clone(),
+        room: args.room.clone(),
         timeline: TimelineConfig {
             input_delay: 1,
             max_prediction: 30,

@@ -169,8 +169,12 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         }
     }
 
-    /// The predicted state, once welcomed.
+    /// The state to show, once welcomed: the predicted state of a player, the
+    /// sealed state of a spectator (which has nothing to predict with).
     pub fn state(&self) -> Option<&G::State> {
+        if self.config.spectate {
+            return self.timeline().map(Timeline::sealed_state);
+        }
         self.timeline().map(Timeline::state)
     }
 

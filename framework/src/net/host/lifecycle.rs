@@ -2,6 +2,8 @@
 //! left, and a graceful end that tells every client why and finishes the
 //! recording.
 
+use std::time::Duration;
+
 use crate::model::{Game, PeerId};
 use crate::net::events::SessionError;
 use crate::net::protocol::HostMsg;
@@ -76,6 +78,16 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             Some(rec) => Ok(rec.finish()?),
             None => Ok(()),
         }
+    }
+
+    /// When, in the time passed to [`HostSession::update`], the host's clock
+    /// reaches its next tick: until then, an update with nothing received has
+    /// nothing to do (timeouts are checked on ticks).
+    pub fn next_tick_at(&self) -> Duration {
+        let next = u128::from(self.host_tick()) + 1;
+        let micros = next * 1_000_000 / u128::from(self.tick_rate);
+        let since_start = Duration::from_micros(u64::try_from(micros).unwrap_or(u64::MAX));
+        self.start.unwrap_or_default() + since_start
     }
 
     /// Whether `peer` only watches.

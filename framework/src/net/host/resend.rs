@@ -31,7 +31,9 @@ impl<M: Serialize + Clone> ResendBuffer<M> {
 
     /// The ticks from `from` on, within `budget` bytes of commits and
     /// [`MAX_SEALED_RUN`] ticks, as a run that lists only ticks with commits. An
-    /// empty run (`through` = `from` - 1) when there is nothing to send.
+    /// empty run (`through` = `from` - 1) when there is nothing to send. The
+    /// first tick with commits goes out even when it alone exceeds the budget
+    /// (a busy room's relays may leave none): sealed ticks never starve.
     pub(super) fn run_from(&self, from: Tick, mut budget: usize) -> SealedRun<M> {
         let mut run = SealedRun {
             from,
@@ -43,10 +45,10 @@ impl<M: Serialize + Clone> ResendBuffer<M> {
                 break;
             }
             if !st.commits.is_empty() {
-                if *size > budget {
+                if *size > budget && !run.ticks.is_empty() {
                     break;
                 }
-                budget -= size;
+                budget = budget.saturating_sub(*size);
                 run.ticks.push(st.clone());
             }
             run.through = st.tick;
@@ -130,6 +132,16 @@ mod tests {
         let none = b.run_from(Tick(11), 1000);
         assert_eq!((none.from, none.through), (Tick(11), Tick(10)), "empty run");
         assert_eq!(none.expand().expect("empty is fine").len(), 0);
+    }
+
+    #[test]
+    fn the_first_tick_with_commits_goes_out_even_over_budget() {
+        let b = buffer(10, &[3, 7]);
+        // Relays took the whole frame: the sealed ticks still progress.
+        let run = b.run_from(Tick(1), 0);
+        assert_eq!(run.through, Tick(6), "tick 3 alone, up to tick 7");
+        assert_eq!(run.ticks.len(), 1);
+        assert_eq!(run.ticks[0].tick, Tick(3));
     }
 
     #[test]

@@ -136,8 +136,14 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     fn frame_for(&mut self, conn: ConnId) -> Option<HostMsg<G::Move>> {
         let sealed = self.sealer.sealed_tick();
         let now = self.now;
-        let progress_every = (u64::from(self.tick_rate) / 4).max(1);
         let c = self.table.conn_mut(conn)?;
+        // A spectator shows the sealed log as it is sealed (it gets no relays to
+        // predict with); players get sealed ticks batched by a quarter second.
+        let progress_every = if c.spectator {
+            1
+        } else {
+            (u64::from(self.tick_rate) / 4).max(1)
+        };
         if !c.frame_due(now, sealed, progress_every) {
             return None;
         }

@@ -23,6 +23,8 @@ pub struct RoomLink<T> {
     shared: Shared<T>,
     inbox: VecDeque<HostEvent>,
     flush_wanted: bool,
+    /// Connections the room sent to since the last flush.
+    sent_to: Vec<ConnId>,
     /// Connections the room ended, for the server to forget.
     dropped: Vec<ConnId>,
 }
@@ -39,6 +41,7 @@ impl<T: HostTransport> RoomLink<T> {
             shared,
             inbox: VecDeque::new(),
             flush_wanted: false,
+            sent_to: Vec::new(),
             dropped: Vec::new(),
         }
     }
@@ -48,9 +51,17 @@ impl<T: HostTransport> RoomLink<T> {
         self.inbox.push_back(event);
     }
 
-    /// Whether the room sent something since the last call.
-    pub(super) fn take_flush(&mut self) -> bool {
-        std::mem::take(&mut self.flush_wanted)
+    /// The connections to flush, if the room asked for a flush since the last
+    /// call (appended to `out`).
+    pub(super) fn take_flush(&mut self, out: &mut Vec<ConnId>) {
+        if std::mem::take(&mut self.flush_wanted) {
+            out.append(&mut self.sent_to);
+        }
+    }
+
+    /// Whether events wait for the room.
+    pub(super) fn has_events(&self) -> bool {
+        !self.inbox.is_empty()
     }
 
     /// Connections the room ended since the last call.
@@ -70,7 +81,11 @@ impl<T: HostTransport> HostTransport for RoomLink<T> {
     }
 
     fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
-        lock(&self.shared).send(conn, channel, bytes)
+        lock(&self.shared).send(conn, channel, bytes)?;
+        if self.sent_to.last() != Some(&conn) {
+            self.sent_to.push(conn);
+        }
+        Ok(())
     }
 
     fn disconnect(&mut self, conn: ConnId) {

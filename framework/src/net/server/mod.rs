@@ -249,10 +249,14 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         for event in events {
             self.route(event);
         }
-        let mut flush = false;
+        let mut flush = Vec::new();
         for (name, room) in &mut self.rooms {
+            if now < room.due_at && !room.session.transport_mut().has_events() {
+                continue;
+            }
             let t0 = Instant::now();
             room.session.update(now)?;
+            room.due_at = room.session.next_tick_at();
             room.busy += t0.elapsed();
             room.updates += 1;
             for event in room.session.drain_events() {
@@ -262,15 +266,17 @@ impl<G: Game, T: HostTransport> Server<G, T> {
                 });
             }
             let link = room.session.transport_mut();
-            flush |= link.take_flush();
+            link.take_flush(&mut flush);
             for conn in link.take_dropped() {
                 self.routes.remove(&conn);
             }
         }
         self.expire_routes();
         self.close_vacant_rooms();
-        if flush {
-            lock(&self.transport).flush();
+        if !flush.is_empty() {
+            flush.sort_unstable();
+            flush.dedup();
+            lock(&self.transport).flush_conns(&flush);
         }
         self.stats.busy += began.elapsed();
         self.stats.updates += 1;
@@ -313,6 +319,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
                 recording,
                 busy: Duration::ZERO,
                 updates: 0,
+                due_at: Duration::ZERO,
             },
         );
         Ok(())

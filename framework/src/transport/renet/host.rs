@@ -30,6 +30,14 @@ pub struct TransportStats {
     pub datagrams_in: u64,
 }
 
+/// Every connection's timers (keep-alive, timeouts, renet's) run this often;
+/// datagrams are read on every update.
+const SWEEP_EVERY: Duration = Duration::from_millis(5);
+/// Netcode's per-connection timers (keep-alive every 250 ms, timeouts in
+/// seconds) run this often: netcode finds a connection by a linear search, so
+/// a sweep of every connection costs the square of their number.
+const NETCODE_SWEEP_EVERY: Duration = Duration::from_millis(100);
+
 /// The host end over UDP.
 pub struct RenetHostTransport {
     socket: UdpSocket,
@@ -39,6 +47,12 @@ pub struct RenetHostTransport {
     /// Connected clients and their addresses.
     peers: BTreeMap<ConnId, SocketAddr>,
     last: Option<Duration>,
+    /// When every connection's timers last ran.
+    last_sweep: Option<Duration>,
+    /// When netcode's per-connection timers last ran.
+    last_netcode_sweep: Option<Duration>,
+    /// Connections that delivered a payload since their messages were taken.
+    touched: Vec<ConnId>,
     events: VecDeque<HostEvent>,
     stats: TransportStats,
     log: RateLog,
@@ -66,6 +80,9 @@ impl RenetHostTransport {
             addr,
             peers: BTreeMap::new(),
             last: None,
+            last_sweep: None,
+            last_netcode_sweep: None,
+            touched: Vec::new(),
             events: VecDeque::new(),
             stats: TransportStats::default(),
             log: RateLog::default(),
@@ -114,6 +131,9 @@ impl RenetHostTransport {
                     for frame in frames {
                         let _ = self.server.process_packet_from(frame, conn);
                     }
+                    if self.touched.last() != Some(&conn) {
+                        self.touched.push(conn);
+                    }
                 }
                 Err(e) => {
                     self.stats.bad_frames += 1;
@@ -157,6 +177,30 @@ impl RenetHostTransport {
             );
             self.handle(outcome);
         }
+    }
+
+    /// Connections opened or closed, as events.
+    fn take_events(&mut self) {
+        while let Some(event) = self.server.get_event() {
+            self.events.push_back(match event {
+                ServerEvent::ClientConnected { client_id } => HostEvent::Connected(client_id),
+                ServerEvent::ClientDisconnected { client_id, reason } => {
+                    HostEvent::Disconnected(client_id, reason.to_string())
+                }
+            });
+        }
+    }
+
+    /// Messages from the connections that delivered a payload since the last call.
+    fn take_touched(&mut self) {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        for &conn in &touched {
+            self.take_messages(conn);
+        }
+        touched.clear();
+        self.touched = touched;
     }
 
     /// Moves what renet received from `conn` into the event queue.
@@ -230,29 +274,37 @@ impl Outcome {
 
 impl HostTransport for RenetHostTransport {
     fn update(&mut self, now: Duration) -> Result<(), TransportError> {
-        let dt = now.saturating_sub(self.last.unwrap_or(now));
         self.last = Some(now);
-        self.netcode.update(dt);
-        self.server.update(dt);
         self.receive()?;
-        for conn in self.netcode.clients_id() {
-            let outcome = Outcome::of(self.netcode.update_client(conn), None);
-            self.handle(outcome);
+        let since = now.saturating_sub(self.last_sweep.unwrap_or(now));
+        if self.last_sweep.is_some() && since < SWEEP_EVERY {
+            // Between sweeps only what arrived is handled: a server of a
+            // thousand connections is called far more often than their timers need.
+            self.take_touched();
+            self.take_events();
+            return Ok(());
+        }
+        self.last_sweep = Some(now);
+        self.netcode.update(since);
+        self.server.update(since);
+        let netcode_due = self
+            .last_netcode_sweep
+            .is_none_or(|t| now.saturating_sub(t) >= NETCODE_SWEEP_EVERY);
+        if netcode_due {
+            self.last_netcode_sweep = Some(now);
+            for conn in self.netcode.clients_id() {
+                let outcome = Outcome::of(self.netcode.update_client(conn), None);
+                self.handle(outcome);
+            }
         }
         for conn in self.server.disconnections_id() {
             let outcome = Outcome::of(self.netcode.disconnect(conn), None);
             self.handle(outcome);
         }
-        while let Some(event) = self.server.get_event() {
-            self.events.push_back(match event {
-                ServerEvent::ClientConnected { client_id } => HostEvent::Connected(client_id),
-                ServerEvent::ClientDisconnected { client_id, reason } => {
-                    HostEvent::Disconnected(client_id, reason.to_string())
-                }
-            });
-        }
+        self.take_events();
+        // Messages come only with payloads, so only touched connections have any.
+        self.take_touched();
         for conn in self.server.clients_id() {
-            self.take_messages(conn);
             // A bulk transfer (a snapshot) does not wait for the session's ticks.
             let free = self.server.channel_available_memory(conn, RELIABLE);
             if HOST_RELIABLE_BYTES.saturating_sub(free) > BULK_BYTES {
@@ -288,6 +340,14 @@ impl HostTransport for RenetHostTransport {
     fn flush(&mut self) {
         for conn in self.server.clients_id() {
             self.flush_client(conn);
+        }
+    }
+
+    fn flush_conns(&mut self, conns: &[ConnId]) {
+        for &conn in conns {
+            if self.server.is_connected(conn) {
+                self.flush_client(conn);
+            }
         }
     }
 
