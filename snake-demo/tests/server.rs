@@ -16,15 +16,26 @@ use common::{bin, verify, wait};
 use snake_demo::rules::{SnakeGame, Turn};
 use tickline::model::Body;
 use tickline::record::Recording;
+use tickline_e2e::sidecar::Sidecar;
 
 const ROOMS: [&str; 3] = ["red", "green", "blue"];
 
 /// `server --headless --open` on a free port; its address.
 fn start_server(record_dir: &Path) -> (Child, String) {
-    let mut child = bin()
+    start_server_with(record_dir, &[], None)
+}
+
+/// The same with more flags, and the sidecar's port for `--agones`.
+fn start_server_with(record_dir: &Path, extra: &[&str], sidecar: Option<u16>) -> (Child, String) {
+    let mut cmd = bin();
+    if let Some(port) = sidecar {
+        cmd.env("AGONES_SDK_HTTP_PORT", port.to_string());
+    }
+    let mut child = cmd
         .args(["server", "--headless", "--open", "--bind", "127.0.0.1:0"])
         .args(["--tick-rate", "30", "--record-dir"])
         .arg(record_dir)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -193,4 +204,108 @@ fn three_rooms_with_spectators_record_apart_and_sigterm_ends_the_server() {
             && room_sums[0] != room_sums[2],
         "rooms play their own games: {room_sums:?}"
     );
+}
+
+fn sigterm(child: &Child) {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+}
+
+/// One bot client in room `main` for 60 ticks; it must finish cleanly.
+fn play_one(addr: &str, name: &str) {
+    let child = bin()
+        .args(["join", addr, "--headless", "--bot", "--ticks", "60"])
+        .args(["--name", name, "--no-record"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let out = wait(child, Duration::from_secs(60), name);
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const AGONES_CALLS: [&str; 4] = [
+    "/ready",
+    "/alpha/player/connect",
+    "/alpha/player/disconnect",
+    "/shutdown",
+];
+
+#[test]
+fn with_agones_the_server_reports_ready_players_and_shutdown_to_the_sidecar() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sidecar = Sidecar::start();
+    let (server, addr) = start_server_with(dir.path(), &["--agones"], Some(sidecar.port));
+    sidecar.wait_for("ready", Duration::from_secs(10), |r| {
+        r.iter().any(|r| r.path == "/ready")
+    });
+    play_one(&addr, "ann");
+    sidecar.wait_for("the player leaving", Duration::from_secs(10), |r| {
+        r.iter().any(|r| r.path == "/alpha/player/disconnect")
+    });
+    sigterm(&server);
+    let out = wait(server, Duration::from_secs(30), "server");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sidecar.calls(), AGONES_CALLS);
+    let connect = sidecar
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/alpha/player/connect")
+        .expect("sent");
+    assert_eq!(connect.body, r#"{"playerID":"main/1"}"#);
+    assert!(sidecar.requests().iter().any(|r| r.path == "/health"));
+}
+
+#[test]
+fn a_late_or_failing_sidecar_never_stops_the_game() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Late: the sidecar comes up while a game is being played.
+    let late = Sidecar::reserve();
+    let (server, addr) = start_server_with(dir.path(), &["--agones"], Some(late.port));
+    play_one(&addr, "early");
+    late.listen();
+    late.wait_for(
+        "the calls made while it was down",
+        Duration::from_secs(15),
+        |r| r.iter().any(|r| r.path == "/alpha/player/disconnect"),
+    );
+    sigterm(&server);
+    let out = wait(server, Duration::from_secs(30), "server");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(late.calls(), AGONES_CALLS, "in order, none lost");
+
+    // Failing: every call is answered 500; the game goes on all the same.
+    let failing = Sidecar::start();
+    failing.answer(500);
+    let (server, addr) = start_server_with(dir.path(), &["--agones"], Some(failing.port));
+    play_one(&addr, "anyway");
+    failing.wait_for("the player leaving", Duration::from_secs(10), |r| {
+        r.iter().any(|r| r.path == "/alpha/player/disconnect")
+    });
+    sigterm(&server);
+    let out = wait(server, Duration::from_secs(30), "server");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("the Agones sidecar did not take the shutdown"),
+        "{log}"
+    );
+    assert_eq!(failing.calls(), AGONES_CALLS);
 }
