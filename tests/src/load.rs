@@ -156,26 +156,24 @@ pub struct Swarm {
 }
 
 impl Swarm {
-    /// `players` clients for each of `rooms` rooms (`r0`, `r1`...).
+    /// One client per `(room, player)` pair: room `rN`, name `pM`.
     ///
     /// # Errors
     ///
     /// A socket that cannot be opened.
-    pub fn connect(server: SocketAddr, rooms: usize, players: usize) -> Result<Self, String> {
-        let mut clients = Vec::with_capacity(rooms * players);
-        for room in 0..rooms {
-            for p in 0..players {
-                let renet = RenetClientConfig::for_game::<ArenaGame>(server, None)
-                    .map_err(|e| e.to_string())?;
-                let transport = RenetClientTransport::connect(renet).map_err(|e| e.to_string())?;
-                let config = ClientConfig {
-                    name: format!("p{p}"),
-                    room: format!("r{room}"),
-                    ..ClientConfig::default()
-                };
-                let session = ClientSession::new(config, transport).map_err(|e| e.to_string())?;
-                clients.push((format!("r{room}"), session));
-            }
+    pub fn connect(server: SocketAddr, seats: &[(usize, usize)]) -> Result<Self, String> {
+        let mut clients = Vec::with_capacity(seats.len());
+        for &(room, p) in seats {
+            let renet = RenetClientConfig::for_game::<ArenaGame>(server, None)
+                .map_err(|e| e.to_string())?;
+            let transport = RenetClientTransport::connect(renet).map_err(|e| e.to_string())?;
+            let config = ClientConfig {
+                name: format!("p{p}"),
+                room: format!("r{room}"),
+                ..ClientConfig::default()
+            };
+            let session = ClientSession::new(config, transport).map_err(|e| e.to_string())?;
+            clients.push((format!("r{room}"), session));
         }
         let n = clients.len();
         Ok(Swarm {
@@ -225,12 +223,16 @@ impl Swarm {
         }
     }
 
-    /// Runs for `length`; with `steer`, each client turns about every 5 ticks.
-    pub fn play(&mut self, length: Duration, steer: bool) {
-        let until = Instant::now() + length;
-        while Instant::now() < until {
+    /// Runs until the phase is `Done`; while `Measuring`, each client turns
+    /// about every 5 ticks.
+    pub fn play(&mut self, phase: &AtomicU8) {
+        loop {
+            let now = phase.load(Ordering::SeqCst);
+            if now == Phase::Done as u8 {
+                return;
+            }
             self.update_all();
-            if steer {
+            if now == Phase::Measuring as u8 {
                 for (i, (_, c)) in self.clients.iter_mut().enumerate() {
                     let head = c.timeline().map_or(Tick::GENESIS, |t| t.head());
                     if head > self.last_head[i] {

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use tickline_e2e::load::{Phase, Swarm, serve};
 
+/// Threads running the simulated clients.
+const CLIENT_THREADS: usize = 2;
+
 /// Load a dedicated server with simulated players and measure it.
 #[derive(Parser, Debug)]
 #[command(name = "load")]
@@ -55,17 +58,41 @@ fn main() -> ExitCode {
         eprintln!("error: the server did not start");
         return ExitCode::FAILURE;
     };
-    let mut swarm = match Swarm::connect(addr, rooms, players) {
-        Ok(s) => s,
-        Err(e) => {
+    // The clients need more than a core of their own (each simulates its whole
+    // room): two threads share them, and the server thread is measured alone.
+    let seats: Vec<(usize, usize)> = (0..rooms)
+        .flat_map(|r| (0..players).map(move |p| (r, p)))
+        .collect();
+    let started = Instant::now();
+    let (joined_tx, joined_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
+    let swarms: Vec<_> = (0..CLIENT_THREADS)
+        .map(|t| {
+            let mine: Vec<(usize, usize)> =
+                seats.iter().copied().skip(t).step_by(CLIENT_THREADS).collect();
+            let phase = Arc::clone(&phase);
+            let joined = joined_tx.clone();
+            thread::spawn(move || {
+                let mut swarm = match Swarm::connect(addr, &mine)
+                    .and_then(|mut s| s.run_until_joined(Duration::from_secs(60)).map(|()| s))
+                {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = joined.send(Err(e));
+                        return None;
+                    }
+                };
+                let _ = joined.send(Ok(()));
+                swarm.play(&phase);
+                Some(swarm)
+            })
+        })
+        .collect();
+    for _ in 0..CLIENT_THREADS {
+        if let Ok(Err(e)) | Err(e) = joined_rx.recv().map_err(|e| e.to_string()) {
             eprintln!("error: {e}");
+            phase.store(Phase::Done as u8, Ordering::SeqCst);
             return ExitCode::FAILURE;
         }
-    };
-    let started = Instant::now();
-    if let Err(e) = swarm.run_until_joined(Duration::from_secs(60)) {
-        eprintln!("error: {e}");
-        return ExitCode::FAILURE;
     }
     eprintln!(
         "{} clients joined in {:.1} s; measuring {} s",
@@ -74,10 +101,14 @@ fn main() -> ExitCode {
         args.seconds
     );
     phase.store(Phase::Measuring as u8, Ordering::SeqCst);
-    swarm.play(Duration::from_secs(args.seconds), true);
+    thread::sleep(Duration::from_secs(args.seconds));
     phase.store(Phase::Settling as u8, Ordering::SeqCst);
-    swarm.play(Duration::from_secs(2), false);
+    thread::sleep(Duration::from_secs(2));
     phase.store(Phase::Done as u8, Ordering::SeqCst);
+    let mut swarms: Vec<Swarm> = swarms
+        .into_iter()
+        .filter_map(|h| h.join().ok().flatten())
+        .collect();
     let Ok((server, measured)) = server.join() else {
         eprintln!("error: the server thread panicked");
         return ExitCode::FAILURE;
@@ -89,7 +120,11 @@ fn main() -> ExitCode {
         t.datagrams_out,
         server.stats()
     );
-    let converged = swarm.converged(&server, args.seconds * u64::from(args.tick_rate) / 2);
+    let min_tick = args.seconds * u64::from(args.tick_rate) / 2;
+    let converged = swarms.len() == CLIENT_THREADS
+        && swarms
+            .iter_mut()
+            .all(|s| s.converged(&server, min_tick));
     let out = serde_json::json!({
         "rooms": rooms,
         "players": players,
