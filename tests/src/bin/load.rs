@@ -67,8 +67,12 @@ fn main() -> ExitCode {
     let (joined_tx, joined_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
     let swarms: Vec<_> = (0..CLIENT_THREADS)
         .map(|t| {
-            let mine: Vec<(usize, usize)> =
-                seats.iter().copied().skip(t).step_by(CLIENT_THREADS).collect();
+            let mine: Vec<(usize, usize)> = seats
+                .iter()
+                .copied()
+                .skip(t)
+                .step_by(CLIENT_THREADS)
+                .collect();
             let phase = Arc::clone(&phase);
             let joined = joined_tx.clone();
             thread::spawn(move || {
@@ -121,10 +125,8 @@ fn main() -> ExitCode {
         server.stats()
     );
     let min_tick = args.seconds * u64::from(args.tick_rate) / 2;
-    let converged = swarms.len() == CLIENT_THREADS
-        && swarms
-            .iter_mut()
-            .all(|s| s.converged(&server, min_tick));
+    let converged =
+        swarms.len() == CLIENT_THREADS && swarms.iter_mut().all(|s| s.converged(&server, min_tick));
     let out = serde_json::json!({
         "rooms": rooms,
         "players": players,

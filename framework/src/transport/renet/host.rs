@@ -1,6 +1,6 @@
 //! The host end: one UDP socket, netcode for connections, renet for channels.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -30,9 +30,6 @@ pub struct TransportStats {
     pub datagrams_in: u64,
 }
 
-/// Every connection's timers (keep-alive, timeouts, renet's) run this often;
-/// datagrams are read on every update.
-const SWEEP_EVERY: Duration = Duration::from_millis(5);
 /// Netcode's per-connection timers (keep-alive every 250 ms, timeouts in
 /// seconds) run this often: netcode finds a connection by a linear search, so
 /// a sweep of every connection costs the square of their number.
@@ -47,12 +44,13 @@ pub struct RenetHostTransport {
     /// Connected clients and their addresses.
     peers: BTreeMap<ConnId, SocketAddr>,
     last: Option<Duration>,
-    /// When every connection's timers last ran.
-    last_sweep: Option<Duration>,
     /// When netcode's per-connection timers last ran.
     last_netcode_sweep: Option<Duration>,
     /// Connections that delivered a payload since their messages were taken.
     touched: Vec<ConnId>,
+    /// Connections with a bulk transfer (a snapshot) under way: flushed on
+    /// every update rather than on the session's ticks.
+    bulk: BTreeSet<ConnId>,
     events: VecDeque<HostEvent>,
     stats: TransportStats,
     log: RateLog,
@@ -80,9 +78,9 @@ impl RenetHostTransport {
             addr,
             peers: BTreeMap::new(),
             last: None,
-            last_sweep: None,
             last_netcode_sweep: None,
             touched: Vec::new(),
+            bulk: BTreeSet::new(),
             events: VecDeque::new(),
             stats: TransportStats::default(),
             log: RateLog::default(),
@@ -177,6 +175,14 @@ impl RenetHostTransport {
             );
             self.handle(outcome);
         }
+    }
+
+    /// Whether `conn` has more reliable bytes in flight than a tick's worth.
+    fn in_bulk(&self, conn: ConnId) -> bool {
+        self.server.is_connected(conn)
+            && HOST_RELIABLE_BYTES
+                .saturating_sub(self.server.channel_available_memory(conn, RELIABLE))
+                > BULK_BYTES
     }
 
     /// Connections opened or closed, as events.
@@ -274,19 +280,11 @@ impl Outcome {
 
 impl HostTransport for RenetHostTransport {
     fn update(&mut self, now: Duration) -> Result<(), TransportError> {
+        let dt = now.saturating_sub(self.last.unwrap_or(now));
         self.last = Some(now);
+        self.netcode.update(dt);
+        self.server.update(dt);
         self.receive()?;
-        let since = now.saturating_sub(self.last_sweep.unwrap_or(now));
-        if self.last_sweep.is_some() && since < SWEEP_EVERY {
-            // Between sweeps only what arrived is handled: a server of a
-            // thousand connections is called far more often than their timers need.
-            self.take_touched();
-            self.take_events();
-            return Ok(());
-        }
-        self.last_sweep = Some(now);
-        self.netcode.update(since);
-        self.server.update(since);
         let netcode_due = self
             .last_netcode_sweep
             .is_none_or(|t| now.saturating_sub(t) >= NETCODE_SWEEP_EVERY);
@@ -304,11 +302,13 @@ impl HostTransport for RenetHostTransport {
         self.take_events();
         // Messages come only with payloads, so only touched connections have any.
         self.take_touched();
-        for conn in self.server.clients_id() {
-            // A bulk transfer (a snapshot) does not wait for the session's ticks.
-            let free = self.server.channel_available_memory(conn, RELIABLE);
-            if HOST_RELIABLE_BYTES.saturating_sub(free) > BULK_BYTES {
+        // A bulk transfer (a snapshot) does not wait for the session's ticks.
+        let bulk: Vec<ConnId> = self.bulk.iter().copied().collect();
+        for conn in bulk {
+            if self.in_bulk(conn) {
                 self.flush_client(conn);
+            } else {
+                self.bulk.remove(&conn);
             }
         }
         Ok(())
@@ -330,6 +330,9 @@ impl HostTransport for RenetHostTransport {
             });
         }
         self.server.send_message(conn, id, bytes);
+        if channel == Channel::Reliable && self.in_bulk(conn) {
+            self.bulk.insert(conn);
+        }
         Ok(())
     }
 
