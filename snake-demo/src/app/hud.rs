@@ -138,18 +138,57 @@ pub fn state_label(status: &TicklineStatus) -> String {
     }
 }
 
-fn update_status(status: Res<TicklineStatus>, mut line: Single<&mut Text, With<StatusLine>>) {
-    let state = state_label(&status);
+fn update_status(
+    status: Res<TicklineStatus>,
+    watching: Option<Res<Watching>>,
+    mut line: Single<&mut Text, With<StatusLine>>,
+) {
     let s = &status.stats;
-    line.0 = format!(
-        "{state}   ping {} ms   sealed tick {}   rollbacks {} (deepest {})   ↑{} kB ↓{} kB   arrows/WASD steer · Esc quits",
-        s.rtt.as_millis(),
-        status.sealed_tick,
-        s.rollbacks,
-        s.deepest_rollback,
-        s.bytes_out / 1000,
-        s.bytes_in / 1000
-    );
+    line.0 = match watching {
+        Some(w) if matches!(status.state, TicklineState::Client(ClientStatus::Connected)) => {
+            format!(
+                "{}   ping {} ms   sealed tick {}   ↓{} kB   Esc quits",
+                w.label(),
+                s.rtt.as_millis(),
+                status.sealed_tick,
+                s.bytes_in / 1000
+            )
+        }
+        _ => format!(
+            "{}   ping {} ms   sealed tick {}   rollbacks {} (deepest {})   ↑{} kB ↓{} kB   arrows/WASD steer · Esc quits",
+            state_label(&status),
+            s.rtt.as_millis(),
+            status.sealed_tick,
+            s.rollbacks,
+            s.deepest_rollback,
+            s.bytes_out / 1000,
+            s.bytes_in / 1000
+        ),
+    };
+}
+
+/// Set by `watch`: this app only watches, which the status line says.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Watching {
+    /// The room watched ("" for the default room or a LAN host).
+    pub room: String,
+    /// How far behind the game is shown, in seconds.
+    pub delay_s: u64,
+}
+
+impl Watching {
+    /// `watching room friday · 3 s behind`.
+    pub fn label(&self) -> String {
+        let room = if self.room.is_empty() {
+            "watching".to_string()
+        } else {
+            format!("watching room {}", self.room)
+        };
+        match self.delay_s {
+            0 => room,
+            n => format!("{room} · {n} s behind"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +209,19 @@ mod tests {
         status.bots = 0;
         status.remote_players = 2;
         assert_eq!(state_label(&status), "hosting · 2 remote players");
+    }
+
+    #[test]
+    fn a_spectator_is_told_what_it_watches() {
+        let live = Watching {
+            room: "friday".into(),
+            delay_s: 0,
+        };
+        assert_eq!(live.label(), "watching room friday");
+        let behind = Watching {
+            room: String::new(),
+            delay_s: 3,
+        };
+        assert_eq!(behind.label(), "watching · 3 s behind");
     }
 }

@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use tickline::prelude::*;
 
 use super::bots::Bots;
+use super::hud::Watching;
 use super::run::{announce_recording, base_app, finish, recording, start};
 use crate::cli::WatchArgs;
 use crate::rules::{SnakeGame, SnakeWorld};
@@ -69,7 +70,11 @@ pub fn run_watch(args: WatchArgs) -> Result<(), String> {
     if args.delay > 0 {
         app.insert_resource(Delayed::new(Duration::from_secs(args.delay)));
     }
-    app.insert_resource(Bots::new(false));
+    app.insert_resource(Bots::new(false))
+        .insert_resource(Watching {
+            room: args.room.clone(),
+            delay_s: args.delay,
+        });
     finish(app).map_err(|e| format!("{e} (watching {})", args.addr))
 }
 
