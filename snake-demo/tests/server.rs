@@ -6,13 +6,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{bin, verify, wait};
+use common::{bin, spawn_listening, terminate, verify, wait};
 use snake_demo::rules::{SnakeGame, Turn};
 use tickline::model::Body;
 use tickline::record::Recording;
@@ -31,29 +29,11 @@ fn start_server_with(record_dir: &Path, extra: &[&str], sidecar: Option<u16>) ->
     if let Some(port) = sidecar {
         cmd.env("AGONES_SDK_HTTP_PORT", port.to_string());
     }
-    let mut child = cmd
-        .args(["server", "--headless", "--open", "--bind", "127.0.0.1:0"])
+    cmd.args(["server", "--headless", "--open", "--bind", "127.0.0.1:0"])
         .args(["--tick-rate", "30", "--record-dir"])
         .arg(record_dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    let stdout = child.stdout.take().expect("piped");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the server prints its address");
-    let addr = line
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_string();
+        .args(extra);
+    let (child, addr, _lines) = spawn_listening(&mut cmd);
     (child, addr)
 }
 
@@ -135,15 +115,7 @@ fn three_rooms_with_spectators_record_apart_and_sigterm_ends_the_server() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(500));
-    let pid = server.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let out = wait(server, Duration::from_secs(30), "server");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{log}");
+    let log = stop_server(server);
     assert!(
         log.contains("stopping: the server is shutting down"),
         "{log}"
@@ -206,12 +178,19 @@ fn three_rooms_with_spectators_record_apart_and_sigterm_ends_the_server() {
     );
 }
 
-fn sigterm(child: &Child) {
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+/// SIGTERM: the server must exit 0; its log.
+fn stop_server(server: Child) -> String {
+    let out = terminate(server, "server");
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    log
+}
+
+/// Waits until the sidecar has seen the player leave.
+fn wait_for_leave(sidecar: &Sidecar) {
+    sidecar.wait_for("the player leaving", Duration::from_secs(15), |r| {
+        r.iter().any(|r| r.path == "/alpha/player/disconnect")
+    });
 }
 
 /// One bot client in room `main` for 60 ticks; it must finish cleanly.
@@ -247,17 +226,8 @@ fn with_agones_the_server_reports_ready_players_and_shutdown_to_the_sidecar() {
         r.iter().any(|r| r.path == "/ready")
     });
     play_one(&addr, "ann");
-    sidecar.wait_for("the player leaving", Duration::from_secs(10), |r| {
-        r.iter().any(|r| r.path == "/alpha/player/disconnect")
-    });
-    sigterm(&server);
-    let out = wait(server, Duration::from_secs(30), "server");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    wait_for_leave(&sidecar);
+    stop_server(server);
     assert_eq!(sidecar.calls(), AGONES_CALLS);
     let connect = sidecar
         .requests()
@@ -276,19 +246,8 @@ fn a_late_or_failing_sidecar_never_stops_the_game() {
     let (server, addr) = start_server_with(dir.path(), &["--agones"], Some(late.port));
     play_one(&addr, "early");
     late.listen();
-    late.wait_for(
-        "the calls made while it was down",
-        Duration::from_secs(15),
-        |r| r.iter().any(|r| r.path == "/alpha/player/disconnect"),
-    );
-    sigterm(&server);
-    let out = wait(server, Duration::from_secs(30), "server");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    wait_for_leave(&late);
+    stop_server(server);
     assert_eq!(late.calls(), AGONES_CALLS, "in order, none lost");
 
     // Failing: every call is answered 500; the game goes on all the same.
@@ -296,13 +255,8 @@ fn a_late_or_failing_sidecar_never_stops_the_game() {
     failing.answer(500);
     let (server, addr) = start_server_with(dir.path(), &["--agones"], Some(failing.port));
     play_one(&addr, "anyway");
-    failing.wait_for("the player leaving", Duration::from_secs(10), |r| {
-        r.iter().any(|r| r.path == "/alpha/player/disconnect")
-    });
-    sigterm(&server);
-    let out = wait(server, Duration::from_secs(30), "server");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{log}");
+    wait_for_leave(&failing);
+    let log = stop_server(server);
     assert!(
         log.contains("the Agones sidecar did not take the shutdown"),
         "{log}"

@@ -1,6 +1,6 @@
 //! A dedicated server of many rooms on one memory transport, in simulated time:
 //! rooms open on first join and close when empty, never see each other's
-//! commits, keep a bad client to themselves, take spectators without a slot,
+//! commits, keep a bad client and a desync to themselves, take spectators without a slot,
 //! and end gracefully with finished recordings.
 
 use std::path::Path;
@@ -102,6 +102,24 @@ impl Rooms {
         }
     }
 
+    /// A raw connection that sends only a `Hello` for `room`.
+    fn raw_hello(&self, name: &str, room: &str, spectator: bool) -> MemoryClient {
+        let mut raw = self.connector.connect().expect("server alive");
+        let hello = ClientMsg::<Steer>::Hello(tickline::net::protocol::Hello {
+            protocol: tickline::net::protocol::PROTOCOL_VERSION,
+            game_id: "arena".into(),
+            schema_hash: <ArenaGame as tickline::model::Game>::schema_hash().expect("traces"),
+            name: name.into(),
+            resume: None,
+            room: room.into(),
+            spectator,
+        });
+        raw.send(Channel::Reliable, encode_msg(&hello).expect("encodes"))
+            .expect("sends");
+        raw.flush();
+        raw
+    }
+
     fn client(&self, name: &str) -> &Client {
         &self
             .clients
@@ -197,20 +215,7 @@ fn a_bad_client_is_kicked_from_its_room_and_the_others_never_notice() {
     r.run_until("both welcomed", Duration::from_secs(5), |r| {
         r.connected(&["ann", "cat"])
     });
-    let mut mallory = r.connector.connect().expect("server alive");
-    let hello = ClientMsg::<Steer>::Hello(tickline::net::protocol::Hello {
-        protocol: tickline::net::protocol::PROTOCOL_VERSION,
-        game_id: "arena".into(),
-        schema_hash: <ArenaGame as tickline::model::Game>::schema_hash().expect("traces"),
-        name: "mallory".into(),
-        resume: None,
-        room: "red".into(),
-        spectator: false,
-    });
-    mallory
-        .send(Channel::Reliable, encode_msg(&hello).expect("encodes"))
-        .expect("sends");
-    mallory.flush();
+    let mut mallory = r.raw_hello("mallory", "red", false);
     r.play(30);
     mallory
         .send(Channel::Unreliable, vec![0xff; 40])
@@ -276,20 +281,7 @@ fn a_spectator_watches_without_a_slot_and_may_not_commit() {
     assert_eq!(roster, ["ann", "bob"]);
 
     // A forged spectator that commits anyway is sent away.
-    let mut forger = r.connector.connect().expect("server alive");
-    let hello = ClientMsg::<Steer>::Hello(tickline::net::protocol::Hello {
-        protocol: tickline::net::protocol::PROTOCOL_VERSION,
-        game_id: "arena".into(),
-        schema_hash: <ArenaGame as tickline::model::Game>::schema_hash().expect("traces"),
-        name: "forger".into(),
-        resume: None,
-        room: "blue".into(),
-        spectator: true,
-    });
-    forger
-        .send(Channel::Reliable, encode_msg(&hello).expect("encodes"))
-        .expect("sends");
-    forger.flush();
+    let mut forger = r.raw_hello("forger", "blue", true);
     r.play(30);
     let commit = tickline::model::Commit::game(
         tickline::model::CommitId {
@@ -403,4 +395,49 @@ fn a_shutdown_tells_everyone_why_and_every_recording_verifies() {
             tickline::record::bisect::<ArenaGame>(room_file, &theirs, &expect).expect("same room");
         assert!(cmp.agree() && cmp.compared > 5, "{name}: {cmp:?}");
     }
+}
+
+#[test]
+fn a_desync_in_one_room_is_healed_there_and_no_other_room_notices() {
+    let mut r = Rooms::new(server_config(None));
+    r.join("ann", "red", false, None);
+    r.join("cat", "blue", false, None);
+    r.run_until("both welcomed", Duration::from_secs(5), |r| {
+        r.connected(&["ann", "cat"])
+    });
+    let at = Tick(r.client("ann").sealed_tick().0 + 20);
+    let ann = &mut r
+        .clients
+        .iter_mut()
+        .find(|(n, _)| n == "ann")
+        .expect("ann")
+        .1;
+    ann.inject_desync(at, |arena: &mut Arena| {
+        if let Some(racer) = arena.racers.first_mut() {
+            racer.score += 1000;
+        }
+    });
+    r.run_until("red heals ann", Duration::from_secs(10), |r| {
+        r.events.iter().any(|e| {
+            matches!(e, ServerEvent::Room { room, event: SessionEvent::DesyncHealed { .. } } if room == "red")
+        })
+    });
+    r.play(120);
+    let desync_rooms: Vec<&str> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::Room {
+                room,
+                event: SessionEvent::DesyncDetected { .. },
+            } => Some(room.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !desync_rooms.is_empty() && desync_rooms.iter().all(|r| *r == "red"),
+        "{desync_rooms:?}"
+    );
+    r.assert_converged("red", &["ann"]);
+    r.assert_converged("blue", &["cat"]);
 }

@@ -56,12 +56,10 @@ pub fn wait(mut child: Child, limit: Duration, what: &str) -> Output {
     }
 }
 
-/// Starts a headless host on a free port and returns it with its address and
-/// the room code it printed.
-pub fn start_host(args: &[&str]) -> (Child, String, String) {
-    let mut child = bin()
-        .args(["host", "--headless", "--bind", "127.0.0.1:0"])
-        .args(args)
+/// Spawns `cmd` with its stdout read line by line on a thread, and waits for
+/// its `listening on ADDR` line: the child, the address and the later lines.
+pub fn spawn_listening(cmd: &mut Command) -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -75,11 +73,32 @@ pub fn start_host(args: &[&str]) -> (Child, String, String) {
     });
     let line = rx
         .recv_timeout(Duration::from_secs(30))
-        .expect("the host prints its address");
+        .expect("it prints its address");
     let addr = line
         .strip_prefix("listening on ")
         .expect("listening line")
         .to_string();
+    (child, addr, rx)
+}
+
+/// Stops a child with SIGTERM and waits for it: its output.
+pub fn terminate(child: Child, what: &str) -> Output {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    wait(child, Duration::from_secs(30), what)
+}
+
+/// Starts a headless host on a free port and returns it with its address and
+/// the room code it printed.
+pub fn start_host(args: &[&str]) -> (Child, String, String) {
+    let (child, addr, rx) = spawn_listening(
+        bin()
+            .args(["host", "--headless", "--bind", "127.0.0.1:0"])
+            .args(args),
+    );
     let line = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("the host prints its room code");
