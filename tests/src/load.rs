@@ -2,7 +2,9 @@
 //! what it measures of itself, and the swarm of simulated clients.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
@@ -145,6 +147,46 @@ pub fn serve(
         std::thread::sleep(Duration::from_millis(1));
     }
     (server, m)
+}
+
+/// Starts `threads` threads sharing `rooms × players` clients, each playing
+/// through `phase` (see [`Swarm::play`]) and returning its swarm at `Done`.
+/// Returns once every client is welcomed.
+///
+/// # Errors
+///
+/// A client could not connect or was not welcomed within a minute.
+pub fn spawn_swarms(
+    addr: SocketAddr,
+    rooms: usize,
+    players: usize,
+    threads: usize,
+    phase: &Arc<AtomicU8>,
+) -> Result<Vec<JoinHandle<Option<Swarm>>>, String> {
+    let seats: Vec<(usize, usize)> = (0..rooms)
+        .flat_map(|r| (0..players).map(move |p| (r, p)))
+        .collect();
+    let (joined_tx, joined_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let mine: Vec<(usize, usize)> =
+                seats.iter().copied().skip(t).step_by(threads).collect();
+            let phase = Arc::clone(phase);
+            let joined = joined_tx.clone();
+            std::thread::spawn(move || {
+                let joining = Swarm::connect(addr, &mine)
+                    .and_then(|mut s| s.run_until_joined(Duration::from_secs(60)).map(|()| s));
+                let _ = joined.send(joining.as_ref().map(|_| ()).map_err(Clone::clone));
+                let mut swarm = joining.ok()?;
+                swarm.play(&phase);
+                Some(swarm)
+            })
+        })
+        .collect();
+    for _ in 0..threads {
+        joined_rx.recv().map_err(|e| e.to_string())??;
+    }
+    Ok(handles)
 }
 
 /// The simulated clients, in one thread.

@@ -120,6 +120,17 @@ impl Rooms {
         raw
     }
 
+    /// The rooms of the session events so far that `wanted` picks, in order.
+    fn rooms_with(&self, wanted: impl Fn(&SessionEvent) -> bool) -> Vec<&str> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ServerEvent::Room { room, event } if wanted(event) => Some(room.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn client(&self, name: &str) -> &Client {
         &self
             .clients
@@ -222,17 +233,7 @@ fn a_bad_client_is_kicked_from_its_room_and_the_others_never_notice() {
         .expect("sends");
     mallory.flush();
     r.play(60);
-    let kicked: Vec<&str> = r
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            ServerEvent::Room {
-                room,
-                event: SessionEvent::Kicked { .. },
-            } => Some(room.as_str()),
-            _ => None,
-        })
-        .collect();
+    let kicked = r.rooms_with(|e| matches!(e, SessionEvent::Kicked { .. }));
     assert_eq!(kicked, ["red"], "{:?}", r.events);
     assert!(r.connected(&["ann", "cat"]));
     r.play(120);
@@ -423,17 +424,7 @@ fn a_desync_in_one_room_is_healed_there_and_no_other_room_notices() {
         })
     });
     r.play(120);
-    let desync_rooms: Vec<&str> = r
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            ServerEvent::Room {
-                room,
-                event: SessionEvent::DesyncDetected { .. },
-            } => Some(room.as_str()),
-            _ => None,
-        })
-        .collect();
+    let desync_rooms = r.rooms_with(|e| matches!(e, SessionEvent::DesyncDetected { .. }));
     assert!(
         !desync_rooms.is_empty() && desync_rooms.iter().all(|r| *r == "red"),
         "{desync_rooms:?}"

@@ -13,9 +13,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use tickline_e2e::load::{Phase, Swarm, serve};
+use tickline_e2e::load::{Measured, Phase, Swarm, serve, spawn_swarms};
 
-/// Threads running the simulated clients.
+/// Threads running the simulated clients: they need more than a core (each
+/// simulates its whole room); the server thread is measured alone.
 const CLIENT_THREADS: usize = 2;
 
 /// Load a dedicated server with simulated players and measure it.
@@ -58,46 +59,15 @@ fn main() -> ExitCode {
         eprintln!("error: the server did not start");
         return ExitCode::FAILURE;
     };
-    // The clients need more than a core of their own (each simulates its whole
-    // room): two threads share them, and the server thread is measured alone.
-    let seats: Vec<(usize, usize)> = (0..rooms)
-        .flat_map(|r| (0..players).map(move |p| (r, p)))
-        .collect();
     let started = Instant::now();
-    let (joined_tx, joined_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
-    let swarms: Vec<_> = (0..CLIENT_THREADS)
-        .map(|t| {
-            let mine: Vec<(usize, usize)> = seats
-                .iter()
-                .copied()
-                .skip(t)
-                .step_by(CLIENT_THREADS)
-                .collect();
-            let phase = Arc::clone(&phase);
-            let joined = joined_tx.clone();
-            thread::spawn(move || {
-                let mut swarm = match Swarm::connect(addr, &mine)
-                    .and_then(|mut s| s.run_until_joined(Duration::from_secs(60)).map(|()| s))
-                {
-                    Ok(s) => s,
-                    Err(e) => {
-                        let _ = joined.send(Err(e));
-                        return None;
-                    }
-                };
-                let _ = joined.send(Ok(()));
-                swarm.play(&phase);
-                Some(swarm)
-            })
-        })
-        .collect();
-    for _ in 0..CLIENT_THREADS {
-        if let Ok(Err(e)) | Err(e) = joined_rx.recv().map_err(|e| e.to_string()) {
+    let swarms = match spawn_swarms(addr, rooms, players, CLIENT_THREADS, &phase) {
+        Ok(handles) => handles,
+        Err(e) => {
             eprintln!("error: {e}");
             phase.store(Phase::Done as u8, Ordering::SeqCst);
             return ExitCode::FAILURE;
         }
-    }
+    };
     eprintln!(
         "{} clients joined in {:.1} s; measuring {} s",
         rooms * players,
@@ -127,22 +97,28 @@ fn main() -> ExitCode {
     let min_tick = args.seconds * u64::from(args.tick_rate) / 2;
     let converged =
         swarms.len() == CLIENT_THREADS && swarms.iter_mut().all(|s| s.converged(&server, min_tick));
-    let out = serde_json::json!({
-        "rooms": rooms,
-        "players": players,
-        "tick_rate": args.tick_rate,
-        "server_cpu_percent_of_one_core": round(measured.cpu_percent()),
-        "tick_ms_mean": round(measured.tick_ms_mean()),
-        "tick_ms_p99": round(measured.tick_ms_p99()),
-        "bytes_per_player_s": round(measured.bytes_per_player_s(rooms * players)),
-        "converged": converged,
-    });
+    let out = summary(&args, &measured, converged);
     println!("{out}");
     if converged {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The one JSON object the run prints.
+fn summary(args: &Args, measured: &Measured, converged: bool) -> serde_json::Value {
+    let clients = (args.rooms * args.players) as usize;
+    serde_json::json!({
+        "rooms": args.rooms,
+        "players": args.players,
+        "tick_rate": args.tick_rate,
+        "server_cpu_percent_of_one_core": round(measured.cpu_percent()),
+        "tick_ms_mean": round(measured.tick_ms_mean()),
+        "tick_ms_p99": round(measured.tick_ms_p99()),
+        "bytes_per_player_s": round(measured.bytes_per_player_s(clients)),
+        "converged": converged,
+    })
 }
 
 fn round(x: f64) -> f64 {

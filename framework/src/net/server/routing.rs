@@ -104,7 +104,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         if let Ok(bytes) = encode_msg(&msg) {
             let mut t = lock(&self.transport);
             if t.send(conn, Channel::Reliable, bytes).is_ok() {
-                t.flush();
+                t.flush_conns(&[conn]);
             }
         }
         self.stats.refused += 1;
