@@ -11,8 +11,8 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use tickline::Game;
 use tickline::model::codec::encode_state;
 use tickline::model::{Commit, CommitId, PeerId, SealedTick, Tick, run_tick};
-use tickline::record::{Expect, Header, Recording, RecordingWriter, Replayer};
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::record::{Expect, Header, RecordStream, Recording, RecordingWriter, Replayer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
 
 const PLAYERS: u64 = 8;
@@ -76,6 +76,13 @@ fn header(seed: u64) -> Header {
     }
 }
 
+/// Reads a recording written by [`record`] (its header names the game, not the
+/// derived schema hash).
+fn read(bytes: &[u8]) -> Recording<ArenaGame> {
+    let stream = RecordStream::with_expect(bytes, &Expect::game(ArenaGame::ID)).expect("valid");
+    Recording::collect(stream).expect("valid")
+}
+
 /// Records `log` with a checksum every tick and a snapshot every 600 ticks.
 fn record(log: &[SealedTick<Steer>]) -> Vec<u8> {
     let mut state = arena();
@@ -122,7 +129,7 @@ fn sequence_seal_apply(c: &mut Criterion) {
                     },
                     Tick(0),
                 );
-                let mut peer: Timeline<Arena, Steer> =
+                let mut peer: Timeline<ArenaGame> =
                     Timeline::new(PeerId(99), arena(), 1, TimelineConfig::default())
                         .expect("config");
                 let mut it = commits.into_iter().peekable();
@@ -146,7 +153,7 @@ fn rollback(c: &mut Criterion) {
         max_prediction: 8,
         ..TimelineConfig::default()
     };
-    let mut peer: Timeline<Arena, Steer> =
+    let mut peer: Timeline<ArenaGame> =
         Timeline::new(PeerId(1), arena(), 1, config).expect("config");
     for st in session_log(100) {
         peer.receive_sealed(st).expect("valid");
@@ -207,16 +214,13 @@ fn recordings(c: &mut Criterion) {
     });
     group.bench_function("read_72k_ticks", |b| {
         b.iter(|| {
-            let rec: Recording<Steer> =
-                Recording::from_bytes(&bytes, &Expect::game("arena")).expect("valid");
+            let rec = read(&bytes);
             black_box(rec.last_tick())
         });
     });
     group.finish();
 
-    let rec: Recording<Steer> =
-        Recording::from_bytes(&bytes, &Expect::game("arena")).expect("valid");
-    let replayer: Replayer<Arena, Steer> = Replayer::new(rec).expect("genesis");
+    let replayer: Replayer<ArenaGame> = Replayer::new(read(&bytes)).expect("genesis");
     let mut group = c.benchmark_group("verify");
     group
         .sample_size(10)

@@ -57,12 +57,16 @@ pub mod prelude {
         ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession, SessionError,
         SessionEvent,
     };
-    pub use crate::record::{Expect, Header, Recording, RecordingWriter, Replayer};
-    pub use crate::testing::{DeterminismCheck, check_determinism};
+    pub use crate::record::{
+        Header, RecordStream, Recording, RecordingWriter, Replayer, bisect, verify_stream,
+    };
+    pub use crate::testing::{DeterminismCheck, Script, check_determinism};
     pub use crate::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
+    pub use crate::transport::{Conditioned, LinkConditions, memory_hub};
     #[cfg(feature = "renet")]
     pub use crate::transport::{
-        RenetClientConfig, RenetHostConfig, RenetSecurity, RoomCode, resolve,
+        RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport,
+        RenetSecurity, RoomCode, resolve,
     };
 }
 

@@ -60,17 +60,13 @@ fn the_checks_reach_their_invariants() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/recording/arena-30-ticks.tlrec"),
     )
     .expect("seed");
-    let stream = tickline::record::RecordStream::<_, tickline::testing::arena::Steer>::new(
-        &seed[..],
-        &tickline::record::Expect::game(fuzz::GAME),
-    )
-    .expect("the seed is a valid arena recording");
+    let stream =
+        tickline::record::RecordStream::<tickline::testing::arena::ArenaGame, _>::with_expect(
+            &seed[..],
+            &tickline::record::Expect::game(fuzz::GAME),
+        )
+        .expect("the seed is a valid arena recording");
     assert!(stream.header().start_tick.0 == 0);
-    let report = tickline::record::verify_stream::<
-        tickline::testing::arena::Arena,
-        tickline::testing::arena::Steer,
-        _,
-    >(stream, None)
-    .expect("verifies");
+    let report = tickline::record::verify_stream(stream, None).expect("verifies");
     assert!(report.verified() && report.complete() && report.checked > 30);
 }

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use snake_demo::rules::{SnakeGame, SnakeWorld, Turn};
+use snake_demo::rules::SnakeGame;
 use snake_demo::sample::BotRecording;
 use tickline::model::{Body, Commit, CommitId, PeerId};
-use tickline::record::{Expect, RecordStream, bisect, verify_stream};
+use tickline::record::{RecordStream, bisect, verify_stream};
 
 const HOUR_AT_20_HZ: u64 = 20 * 3600;
 const DIVERGE_AT: u64 = 50_000;
@@ -116,25 +116,22 @@ fn run(name: &str, args: &[&str], feed: Option<(PathBuf, PathBuf)>) {
 
 /// In the child: runs the workload, prints `result \t ms \t peak KB`.
 fn child(workload: &str, paths: &[String]) {
-    let expect = Expect::of::<SnakeGame>().expect("the Snake types trace");
     let started = Instant::now();
     let result = match workload {
-        "bisect" => {
-            match bisect::<SnakeGame>(Path::new(&paths[0]), Path::new(&paths[1]), &expect) {
-                Ok(r) => match r.divergence {
-                    Some(d) => format!(
-                        "diverge at {}, {} fields, {} ticks re-simulated",
-                        d.tick,
-                        d.fields.fields.len(),
-                        r.resimulated
-                    ),
-                    None => "agree".into(),
-                },
-                Err(e) => format!("error: {e}"),
-            }
-        }
-        _ => match RecordStream::<_, Turn>::open(&paths[0], &expect) {
-            Ok(stream) => match verify_stream::<SnakeWorld, Turn, _>(stream, None) {
+        "bisect" => match bisect::<SnakeGame>(Path::new(&paths[0]), Path::new(&paths[1])) {
+            Ok(r) => match r.divergence {
+                Some(d) => format!(
+                    "diverge at {}, {} fields, {} ticks re-simulated",
+                    d.tick,
+                    d.fields.fields.len(),
+                    r.resimulated
+                ),
+                None => "agree".into(),
+            },
+            Err(e) => format!("error: {e}"),
+        },
+        _ => match RecordStream::<SnakeGame>::open(&paths[0]) {
+            Ok(stream) => match verify_stream(stream, None) {
                 Ok(r) => format!(
                     "verified {} ticks, damaged: {}",
                     r.last_tick.since(r.first_tick),

@@ -82,7 +82,7 @@ mod tests {
     use tickline::testing::{DeterminismCheck, check_determinism};
 
     use super::*;
-    use crate::rules::Turn;
+    use crate::rules::{SnakeGame, Turn};
 
     fn bot_world(players: u64) -> SnakeWorld {
         let mut w = SnakeWorld::default();
@@ -146,7 +146,17 @@ mod tests {
             depth: 6,
             seed: 77,
         };
-        let report = check_determinism(&check, bot_world(6), bots).expect("deterministic");
+        // Six bots join at tick 1 (their on_join runs under rollback too) and
+        // steer every tick after.
+        let report = check_determinism::<SnakeGame>(&check, SnakeWorld::default(), |w, t, s| {
+            if t == Tick(1) {
+                (1..=6).for_each(|p| s.join(PeerId(p), &format!("bot{p}")));
+            }
+            for (peer, turn) in bots(w, t) {
+                s.play(peer, turn);
+            }
+        })
+        .expect("deterministic");
         assert!(report.commits > 300, "the bots steered: {report:?}");
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use snake_demo::rules::{SnakeGame, SnakeWorld, Turn};
+use snake_demo::rules::SnakeGame;
 use tickline::model::Tick;
 use tickline::model::codec::encode_state;
 use tickline::record::{Recording, RecordingWriter, Replayer};
@@ -115,9 +115,9 @@ fn bisect_of_recordings_that_do_not_overlap_says_so_instead_of_panicking() {
 /// Copies ticks `from+1..=to` of `src` into `dst`, starting from the state at `from`
 /// (as a peer that joined at `from` and left at `to` would have recorded).
 fn cut(src: &Path, dst: &Path, from: u64, to: u64) {
-    let rec = Recording::open_game::<SnakeGame>(src).expect("reads");
+    let rec = Recording::<SnakeGame>::open(src).expect("reads");
     let mut header = rec.header.clone();
-    let mut replayer: Replayer<SnakeWorld, Turn> = Replayer::new(rec.clone()).expect("genesis");
+    let mut replayer: Replayer<SnakeGame> = Replayer::new(rec.clone()).expect("genesis");
     replayer.seek(Tick(from)).expect("in range");
     header.start_tick = Tick(from);
     header.genesis = encode_state(replayer.state()).expect("encodes");

@@ -116,7 +116,7 @@ fn a_client_that_stops_is_sealed_out_within_a_second() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let rec: Recording<Turn> = Recording::open_game::<SnakeGame>(&host_rec).expect("readable");
+    let rec = Recording::<SnakeGame>::open(&host_rec).expect("readable");
     let sealed_with = |wanted: &dyn Fn(&Body<Turn>) -> bool| {
         rec.sealed
             .iter()

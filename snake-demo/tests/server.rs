@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use common::{bin, spawn_listening, terminate, verify, wait};
-use snake_demo::rules::{SnakeGame, Turn};
+use snake_demo::rules::SnakeGame;
 use tickline::model::Body;
 use tickline::record::Recording;
 use tickline_e2e::sidecar::Sidecar;
@@ -151,8 +151,7 @@ fn three_rooms_with_spectators_record_apart_and_sigterm_ends_the_server() {
         assert!(sums.iter().all(|s| s == &sums[0]), "{room}: {sums:?}");
         room_sums.push(sums[0].clone());
 
-        let rec: Recording<Turn> =
-            Recording::open_game::<SnakeGame>(&server_rec).expect("readable");
+        let rec = Recording::<SnakeGame>::open(&server_rec).expect("readable");
         let joined: Vec<String> = rec
             .sealed
             .iter()

@@ -7,19 +7,14 @@ use std::collections::BTreeMap;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use tickline::model::codec::encode_state;
-use tickline::model::{
-    Commit, CommitId, Modification, PeerId, SealedTick, Tick, WorkSpace, run_tick,
-};
+use tickline::model::{Commit, CommitId, Game, PeerId, SealedTick, Tick, run_tick};
 use tickline::record::{Header, RecordingWriter};
 use tickline::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
 
-/// The game id cluster recordings carry.
-pub const GAME_ID: &str = "cluster-test";
-
-fn header<W: WorkSpace>(genesis: &W, seed: u64) -> Header {
+fn header<G: Game>(genesis: &G::State, seed: u64) -> Header {
     Header {
-        game_id: GAME_ID.into(),
-        schema_hash: 1,
+        game_id: G::ID.into(),
+        schema_hash: G::schema_hash().expect("the game's types trace"),
         tick_rate: 60,
         seed,
         start_tick: Tick(0),
@@ -38,33 +33,33 @@ pub struct Link {
 }
 
 /// The host side and every peer, stepped together.
-pub struct Cluster<W, M> {
+pub struct Cluster<G: Game> {
     /// The host's sequencer.
-    pub sequencer: Sequencer<M>,
+    pub sequencer: Sequencer<G::Move>,
     /// The authoritative log, as sealed.
-    pub log: Vec<SealedTick<M>>,
+    pub log: Vec<SealedTick<G::Move>>,
     /// The peers (peer i has id i + 1).
-    pub peers: Vec<Timeline<W, M>>,
+    pub peers: Vec<Timeline<G>>,
     /// Per peer: checksum of its sealed state at each sealed tick.
     pub checksums: Vec<BTreeMap<Tick, u64>>,
     /// Every commit any peer made.
     pub made: Vec<CommitId>,
     /// Per peer: its recording, written from its journal.
     pub recordings: Vec<RecordingWriter<Vec<u8>>>,
-    genesis: W,
+    genesis: G::State,
     seed: u64,
-    uplink: Vec<(u64, u64, Commit<M>)>,
-    downlink: Vec<(u64, u64, usize, SealedTick<M>)>,
+    uplink: Vec<(u64, u64, Commit<G::Move>)>,
+    downlink: Vec<(u64, u64, usize, SealedTick<G::Move>)>,
     rng: ChaCha8Rng,
     now: u64,
     seal_delay: u64,
     link: Link,
 }
 
-impl<W: WorkSpace, M: Modification<W>> Cluster<W, M> {
+impl<G: Game> Cluster<G> {
     /// `n` peers starting from `genesis`; the host seals tick T at step T + seal_delay.
     pub fn new(
-        genesis: W,
+        genesis: G::State,
         n: usize,
         seed: u64,
         link: Link,
@@ -90,7 +85,9 @@ impl<W: WorkSpace, M: Modification<W>> Cluster<W, M> {
             checksums: vec![BTreeMap::new(); n],
             made: Vec::new(),
             recordings: (0..n)
-                .map(|_| RecordingWriter::new(Vec::new(), &header(&genesis, seed)).expect("header"))
+                .map(|_| {
+                    RecordingWriter::new(Vec::new(), &header::<G>(&genesis, seed)).expect("header")
+                })
                 .collect(),
             genesis,
             seed,
@@ -126,7 +123,7 @@ impl<W: WorkSpace, M: Modification<W>> Cluster<W, M> {
     pub fn step(
         &mut self,
         seal: bool,
-        mut commits: impl FnMut(usize, &W, &mut ChaCha8Rng) -> Option<M>,
+        mut commits: impl FnMut(usize, &G::State, &mut ChaCha8Rng) -> Option<G::Move>,
     ) {
         self.now += 1;
         for i in 0..self.peers.len() {

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use tickline::model::{CommitId, PeerId};
 use tickline::net::{ClientConfig, ClientSession, HostConfig, HostSession, SessionEvent};
-use tickline::record::{Expect, Recording};
+use tickline::record::Recording;
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     Conditioned, LinkConditions, MemoryClient, MemoryConnector, MemoryHost, memory_hub,
@@ -164,12 +164,12 @@ impl Lan {
     }
 
     /// Reads the host's recording and each client's (first segment).
-    pub fn recordings(&self, names: &[&str]) -> BTreeMap<String, Recording<Steer>> {
+    pub fn recordings(&self, names: &[&str]) -> BTreeMap<String, Recording<ArenaGame>> {
         std::iter::once("host")
             .chain(names.iter().copied())
             .map(|name| {
                 let path = self.dir.join(format!("{name}.tlrec"));
-                let rec = Recording::open(&path, &Expect::game(GAME)).expect("recording readable");
+                let rec = Recording::open(&path).expect("recording readable");
                 (name.to_string(), rec)
             })
             .collect()
@@ -227,7 +227,7 @@ impl Lan {
                     compared += 1;
                 }
             }
-            let report = tickline::record::Replayer::<Arena, Steer>::new(rec.clone())
+            let report = tickline::record::Replayer::<ArenaGame>::new(rec.clone())
                 .expect("start state")
                 .verify();
             assert!(

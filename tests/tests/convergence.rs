@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use rand_chacha::rand_core::RngCore;
 use tickline::model::{CommitId, Tick};
-use tickline::testing::arena::{Arena, Dir, Steer};
+use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::timeline::TimelineConfig;
 use tickline_e2e::cluster::{Cluster, Link};
 
@@ -25,7 +25,7 @@ fn run(
         ..TimelineConfig::default()
     };
     let genesis = Arena::with_players(peers as u64, 4);
-    let mut cluster: Cluster<Arena, Steer> = Cluster::new(genesis, peers, seed, link, 3, config);
+    let mut cluster: Cluster<ArenaGame> = Cluster::new(genesis, peers, seed, link, 3, config);
     for _ in 0..steps {
         cluster.step(true, |_, _, rng| {
             (rng.next_u64() % 100 < commit_percent)
@@ -115,7 +115,7 @@ fn a_perfect_network_needs_no_rollback_for_own_commits() {
         input_delay: 4,
         ..TimelineConfig::default()
     };
-    let mut cluster: Cluster<Arena, Steer> = Cluster::new(
+    let mut cluster: Cluster<ArenaGame> = Cluster::new(
         Arena::with_players(1, 4),
         1,
         1,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use tickline::crud::{Collection, CollectionOp, Item};
-use tickline::model::{PeerId, SealedTick, Tick};
+use tickline::model::{Game, PeerId, SealedTick, Tick};
 use tickline::timeline::{Sequencer, SequencerConfig, Timeline, TimelineConfig};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +32,17 @@ impl Item for Book {
 }
 
 type Books = Collection<Book>;
-type Peer = Timeline<Books, CollectionOp<Book>>;
+
+/// A shared library: the collection is the state, its operations the moves.
+struct Library;
+
+impl Game for Library {
+    type State = Books;
+    type Move = CollectionOp<Book>;
+    const ID: &'static str = "library";
+}
+
+type Peer = Timeline<Library>;
 
 fn book(id: u32, title: &str) -> Book {
     Book {

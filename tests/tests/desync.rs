@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tickline::model::{Game, Modification, PeerId, Tick, TickCtx, WorkSpace};
 use tickline::net::{ClientConfig, ClientSession, ClientStatus, SessionEvent};
-use tickline::record::{Expect, RecordedEvent, Recording};
+use tickline::record::{RecordedEvent, Recording};
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{Conditioned, LinkConditions};
-use tickline_e2e::lan::{GAME, Lan, host_config};
+use tickline_e2e::lan::{Lan, host_config};
 
 const FAULT_TICK: u64 = 100;
 
@@ -130,8 +130,7 @@ fn a_non_deterministic_peer_is_detected_and_healed() {
     assert!(rec.events.iter().any(|(t, _)| *t == detected));
     // The faulty client's recording keeps the evidence: the field that differed
     // when it was healed, with both values.
-    let own: Recording<FaultySteer> =
-        Recording::open(dir.path().join("faulty.tlrec"), &Expect::game(GAME)).expect("readable");
+    let own = Recording::<FaultyGame>::open(dir.path().join("faulty.tlrec")).expect("readable");
     let fields = own
         .events
         .iter()

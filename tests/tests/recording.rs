@@ -2,10 +2,10 @@
 //! from scratch, ends at the same checksum, and any two agree tick by tick.
 
 use tickline::model::Tick;
-use tickline::record::{Expect, Recording, Replayer, bisect};
+use tickline::record::{Recording, Replayer, bisect};
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::timeline::TimelineConfig;
-use tickline_e2e::cluster::{Cluster, GAME_ID, Link};
+use tickline_e2e::cluster::{Cluster, Link};
 
 #[test]
 fn every_peers_recording_verifies_and_agrees() {
@@ -13,7 +13,7 @@ fn every_peers_recording_verifies_and_agrees() {
         max_delay: 5,
         duplicate_percent: 10,
     };
-    let mut cluster: Cluster<Arena, Steer> = Cluster::new(
+    let mut cluster: Cluster<ArenaGame> = Cluster::new(
         Arena::with_players(4, 4),
         4,
         31,
@@ -41,14 +41,14 @@ fn every_peers_recording_verifies_and_agrees() {
             path
         })
         .collect();
-    let recordings: Vec<Recording<Steer>> = files
+    let recordings: Vec<Recording<ArenaGame>> = files
         .iter()
-        .map(|p| Recording::open(p, &Expect::game(GAME_ID)).expect("valid"))
+        .map(|p| Recording::open(p).expect("valid"))
         .collect();
     for rec in &recordings {
         assert!(rec.stopped.is_none());
         assert_eq!(rec.commit_count(), cluster.made.len());
-        let report = Replayer::<Arena, Steer>::new(rec.clone())
+        let report = Replayer::<ArenaGame>::new(rec.clone())
             .expect("genesis")
             .verify();
         assert!(report.verified(), "{report:?}");
@@ -56,8 +56,7 @@ fn every_peers_recording_verifies_and_agrees() {
         assert_eq!(report.checked as u64, last_tick.0 + last_tick.0 / 50);
     }
     for other in &files[1..] {
-        let cmp =
-            bisect::<ArenaGame>(&files[0], other, &Expect::game(GAME_ID)).expect("same session");
+        let cmp = bisect::<ArenaGame>(&files[0], other).expect("same session");
         assert!(cmp.agree(), "{:?}", cmp.divergence);
         assert_eq!(cmp.common, Some((Tick(0), last_tick)));
         assert_eq!(

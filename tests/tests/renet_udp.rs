@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tickline::model::Tick;
 use tickline::net::{ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession};
-use tickline::record::{Expect, Recording};
+use tickline::record::Recording;
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport, RenetSecurity,
@@ -120,14 +120,10 @@ fn host_and_three_clients_over_udp_agree_for_600_ticks() {
         "clients caught up",
         |_, cs, _| cs.iter().all(|c| c.sealed_tick() >= target),
     );
-    let host_rec: Recording<Steer> =
-        Recording::open(dir.path().join("host.tlrec"), &Expect::game("arena")).expect("readable");
+    let host_rec = Recording::<ArenaGame>::open(dir.path().join("host.tlrec")).expect("readable");
     for name in names {
-        let rec: Recording<Steer> = Recording::open(
-            dir.path().join(format!("{name}.tlrec")),
-            &Expect::game("arena"),
-        )
-        .expect("readable");
+        let rec = Recording::<ArenaGame>::open(dir.path().join(format!("{name}.tlrec")))
+            .expect("readable");
         let mut compared = 0;
         for (tick, sum) in rec.checksums.range(..=target) {
             assert_eq!(

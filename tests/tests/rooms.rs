@@ -12,7 +12,7 @@ use tickline::net::{
     ClientConfig, ClientSession, ClientStatus, HostConfig, Server, ServerConfig, ServerEvent,
     SessionEvent,
 };
-use tickline::record::{Expect, Recording, Replayer};
+use tickline::record::{Recording, Replayer};
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     Channel, ClientTransport, MemoryClient, MemoryConnector, MemoryHost, memory_hub,
@@ -376,13 +376,10 @@ fn a_shutdown_tells_everyone_why_and_every_recording_verifies() {
             "{name}: {status:?}"
         );
     }
-    let expect = Expect::of::<ArenaGame>().expect("traces");
     let mut ends = Vec::new();
     for file in [&red_file, &blue_file] {
-        let rec = Recording::<Steer>::open(file, &expect).expect("a finished recording opens");
-        let report = Replayer::<Arena, Steer>::new(rec)
-            .expect("genesis")
-            .verify();
+        let rec = Recording::<ArenaGame>::open(file).expect("a finished recording opens");
+        let report = Replayer::<ArenaGame>::new(rec).expect("genesis").verify();
         assert!(
             report.verified() && report.last_tick > Tick(60),
             "{file:?}: {report:?}"
@@ -392,8 +389,7 @@ fn a_shutdown_tells_everyone_why_and_every_recording_verifies() {
     assert_ne!(ends[0], ends[1], "the rooms' recordings differ");
     for (name, room_file) in [("cat", &blue_file), ("eve", &blue_file)] {
         let theirs = dir.path().join(format!("{name}.tlrec"));
-        let cmp =
-            tickline::record::bisect::<ArenaGame>(room_file, &theirs, &expect).expect("same room");
+        let cmp = tickline::record::bisect::<ArenaGame>(room_file, &theirs).expect("same room");
         assert!(cmp.agree() && cmp.compared > 5, "{name}: {cmp:?}");
     }
 }

@@ -6,10 +6,8 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
-
 use crate::model::codec::encode_state;
-use crate::model::{Body, PeerId, Tick, WorkSpace};
+use crate::model::{Body, Game, PeerId, Tick, WorkSpace};
 use crate::record::{Header, RecordError, RecordedEvent, RecordingWriter};
 use crate::timeline::SealedEntry;
 
@@ -23,9 +21,9 @@ pub(super) struct Roster {
 
 impl Roster {
     /// Updates the roster from a sealed tick and reports joins and leaves.
-    pub(super) fn observe<W, M>(
+    pub(super) fn observe<G: Game>(
         &mut self,
-        entry: &SealedEntry<W, M>,
+        entry: &SealedEntry<G>,
         events: &mut Vec<SessionEvent>,
     ) {
         for commit in &entry.commits {
@@ -82,10 +80,7 @@ impl Recorder {
         })
     }
 
-    pub(super) fn append<W: WorkSpace, M: Serialize>(
-        &mut self,
-        entry: &SealedEntry<W, M>,
-    ) -> Result<(), RecordError> {
+    pub(super) fn append<G: Game>(&mut self, entry: &SealedEntry<G>) -> Result<(), RecordError> {
         self.writer.append(entry)
     }
 
@@ -104,9 +99,9 @@ impl Recorder {
 }
 
 /// Appends to the recording; on failure reports it once and stops recording.
-pub(super) fn record_entry<W: WorkSpace, M: Serialize>(
+pub(super) fn record_entry<G: Game>(
     recorder: &mut Option<Recorder>,
-    entry: &SealedEntry<W, M>,
+    entry: &SealedEntry<G>,
     events: &mut Vec<SessionEvent>,
 ) {
     if let Some(rec) = recorder

@@ -14,13 +14,13 @@
 
 use std::path::Path;
 
-use crate::model::{Commit, Game, Modification, Tick, WorkSpace};
+use crate::model::{Commit, Game, Tick, WorkSpace};
 
 use super::cursor::Cursor;
 use super::diff::{DEFAULT_FIELD_LIMIT, StateDiff, diff_states};
 use super::error::ReplayError;
 use super::index::{Index, first_difference};
-use super::reader::{Expect, Stopped};
+use super::reader::Stopped;
 use super::stream::RecordStream;
 
 /// Where the listed fields come from.
@@ -94,15 +94,11 @@ impl<M> Bisection<M> {
 ///
 /// # Errors
 ///
-/// [`ReplayError::Read`] if a file cannot be opened as a recording of `expect`;
+/// [`ReplayError::Read`] if a file cannot be opened as a recording of `G`;
 /// [`ReplayError::NotSameSession`]; decoding errors of start states or snapshots.
-pub fn bisect<G: Game>(
-    a: &Path,
-    b: &Path,
-    expect: &Expect,
-) -> Result<Bisection<G::Move>, ReplayError> {
-    let ia = Index::build(RecordStream::<_, G::Move>::open(a, expect)?);
-    let ib = Index::build(RecordStream::<_, G::Move>::open(b, expect)?);
+pub fn bisect<G: Game>(a: &Path, b: &Path) -> Result<Bisection<G::Move>, ReplayError> {
+    let ia = Index::build(RecordStream::<G>::open(a)?);
+    let ib = Index::build(RecordStream::<G>::open(b)?);
     same_session(&ia, &ib)?;
     let range = |i: &Index| (i.header.start_tick, i.last_tick);
     let mut out = Bisection {
@@ -125,8 +121,8 @@ pub fn bisect<G: Game>(
     out.compared = compared;
     let from = agreed.unwrap_or(lo);
     let to = differs.unwrap_or(hi);
-    let mut ca = Cursor::<G::State, G::Move>::open_at(a, expect, &ia, from)?;
-    let mut cb = Cursor::<G::State, G::Move>::open_at(b, expect, &ib, from)?;
+    let mut ca = Cursor::<G>::open_at(a, &ia, from)?;
+    let mut cb = Cursor::<G>::open_at(b, &ib, from)?;
     let start_differs = agreed.is_none() && ca.checksum() != cb.checksum();
     let mut found = start_differs.then_some(from);
     while found.is_none() && ca.tick < to && ca.step() && cb.step() {
@@ -144,26 +140,17 @@ pub fn bisect<G: Game>(
 }
 
 fn same_session(a: &Index, b: &Index) -> Result<(), ReplayError> {
+    // Both files were opened as recordings of one game and schema.
     let (ha, hb) = (&a.header, &b.header);
     if ha.seed != hb.seed {
         let why = format!("seeds {} and {}", ha.seed, hb.seed);
-        return Err(ReplayError::NotSameSession(why));
-    }
-    if ha.schema_hash != hb.schema_hash {
-        let why = format!(
-            "schemas {:016x} and {:016x}",
-            ha.schema_hash, hb.schema_hash
-        );
         return Err(ReplayError::NotSameSession(why));
     }
     Ok(())
 }
 
 /// Both cursors stand at the first tick whose re-simulated states differ.
-fn reproduced<W: WorkSpace, M: Modification<W>>(
-    a: &Cursor<W, M>,
-    b: &Cursor<W, M>,
-) -> Divergence<M> {
+fn reproduced<G: Game>(a: &Cursor<G>, b: &Cursor<G>) -> Divergence<G::Move> {
     let (fields, fields_from) = diff_or_why(&a.state, &b.state);
     Divergence {
         tick: a.tick,
@@ -179,12 +166,12 @@ fn reproduced<W: WorkSpace, M: Modification<W>>(
 
 /// The recorded checksums differ at the cursors' tick, but the logs re-simulate
 /// alike: the recorded snapshots, or a recorded heal, name the fields.
-fn unreproduced<W: WorkSpace, M: Modification<W>>(
-    a: &Cursor<W, M>,
-    b: &Cursor<W, M>,
+fn unreproduced<G: Game>(
+    a: &Cursor<G>,
+    b: &Cursor<G>,
     ia: &Index,
     ib: &Index,
-) -> Divergence<M> {
+) -> Divergence<G::Move> {
     let tick = a.tick;
     let states = a
         .recorded_state()
@@ -216,7 +203,7 @@ fn unreproduced<W: WorkSpace, M: Modification<W>>(
             );
         }
     }
-    let sum = |c: &Cursor<W, M>| c.recorded_sum.unwrap_or_else(|| c.checksum());
+    let sum = |c: &Cursor<G>| c.recorded_sum.unwrap_or_else(|| c.checksum());
     Divergence {
         tick,
         reproduced: false,

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::fixtures::{Push, Tally, TallyGame};
+use crate::fixtures::{Push, TallyGame};
 use crate::model::Tick;
 use crate::model::codec::encode_state;
 
-use super::tests::{GAME, header, record_session};
+use super::tests::{header, record_session};
 use super::*;
 
 /// Copies the records of `bytes` through `edit` (which may change or drop each)
@@ -16,7 +16,7 @@ fn rewrite(
     header: &Header,
     mut edit: impl FnMut(Record<Push>) -> Option<Record<Push>>,
 ) -> Vec<u8> {
-    let mut stream = RecordStream::<_, Push>::new(bytes, &Expect::game(GAME)).expect("valid");
+    let mut stream = RecordStream::<TallyGame, _>::from_reader(bytes).expect("valid");
     let mut writer = RecordingWriter::new(Vec::new(), header).expect("header");
     while let Some((_, record)) = stream.next_record() {
         if let Some(record) = edit(record) {
@@ -33,13 +33,13 @@ fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn run(a: &Path, b: &Path) -> Result<Bisection<Push>, ReplayError> {
-    bisect::<TallyGame>(a, b, &Expect::game(GAME))
+    bisect::<TallyGame>(a, b)
 }
 
 /// The ticks of `bytes` after `start`, as a recording that joined at `start`.
 fn joined_late(bytes: &[u8], start: u64) -> Vec<u8> {
     let rec = super::tests::read(bytes).expect("valid");
-    let mut replayer: Replayer<Tally, Push> = Replayer::new(rec).expect("genesis");
+    let mut replayer: Replayer<TallyGame> = Replayer::new(rec).expect("genesis");
     replayer.seek(Tick(start)).expect("in range");
     let mut late = header(5);
     late.start_tick = Tick(start);
@@ -131,7 +131,7 @@ fn a_peer_that_computed_differently_is_named_by_its_snapshot_or_its_heal() {
     // B's peer got tick 30 wrong (its log is the same): its checksums from 30 on
     // differ and it recorded a snapshot of its wrong state at 30.
     let rec = super::tests::read(&bytes).expect("valid");
-    let mut replayer: Replayer<Tally, Push> = Replayer::new(rec).expect("genesis");
+    let mut replayer: Replayer<TallyGame> = Replayer::new(rec).expect("genesis");
     replayer.seek(Tick(30)).expect("in range");
     let mut wrong = replayer.state().clone();
     wrong.steps += 1000;
@@ -193,7 +193,7 @@ fn a_peer_that_computed_differently_is_named_by_its_snapshot_or_its_heal() {
 fn insert_after_tick(bytes: &[u8], tick: u64, extra: Record<Push>) -> Vec<u8> {
     let mut extra = Some(extra);
     let mut out = Vec::new();
-    let mut stream = RecordStream::<_, Push>::new(bytes, &Expect::game(GAME)).expect("valid");
+    let mut stream = RecordStream::<TallyGame, _>::from_reader(bytes).expect("valid");
     let mut writer = RecordingWriter::new(&mut out, &header(5)).expect("header");
     while let Some((_, record)) = stream.next_record() {
         let at = matches!(&record, Record::Sealed(st) if st.tick.0 == tick);

@@ -1,32 +1,27 @@
 //! Re-simulating a recording from any tick, read from its file: start at the
 //! nearest snapshot (or the start state), then step through the sealed ticks.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-
 use crate::model::codec::decode_state;
-use crate::model::{Commit, Modification, Tick, WorkSpace, run_tick};
+use crate::model::{Commit, Game, Tick, run_tick};
 use crate::timeline::state_checksum;
 
 use super::error::ReplayError;
 use super::format::Record;
 use super::index::Index;
-use super::reader::Expect;
 use super::stream::RecordStream;
 
 /// A recording's state at one tick, and what the file says about that tick.
-pub(super) struct Cursor<W, M> {
-    stream: RecordStream<BufReader<File>, M>,
-    pending: Option<Record<M>>,
+pub(super) struct Cursor<G: Game> {
+    stream: RecordStream<G>,
+    pending: Option<Record<G::Move>>,
     seed: u64,
     /// The state at `tick`, re-simulated.
-    pub(super) state: W,
+    pub(super) state: G::State,
     pub(super) tick: Tick,
     /// The commits sealed at `tick`.
-    pub(super) commits: Vec<Commit<M>>,
+    pub(super) commits: Vec<Commit<G::Move>>,
     /// The snapshot recorded at `tick`, if any.
     pub(super) snapshot: Option<Vec<u8>>,
     /// The checksum recorded at `tick`, if any.
@@ -35,20 +30,11 @@ pub(super) struct Cursor<W, M> {
     pub(super) stepped: u64,
 }
 
-impl<W, M> Cursor<W, M>
-where
-    W: WorkSpace,
-    M: Modification<W> + DeserializeOwned,
-{
+impl<G: Game> Cursor<G> {
     /// Opens `path` at the latest snapshot at or before `tick` (the start state if
     /// there is none), then steps to `tick`.
-    pub(super) fn open_at(
-        path: &Path,
-        expect: &Expect,
-        index: &Index,
-        tick: Tick,
-    ) -> Result<Self, ReplayError> {
-        let mut stream = RecordStream::open(path, expect)?;
+    pub(super) fn open_at(path: &Path, index: &Index, tick: Tick) -> Result<Self, ReplayError> {
+        let mut stream = RecordStream::<G>::open(path)?;
         let header = stream.header().clone();
         let (state, from) = match index.snapshots.at_or_before(tick) {
             Some(&(at, offset)) => {
@@ -124,7 +110,7 @@ where
         true
     }
 
-    fn next(&mut self) -> Option<Record<M>> {
+    fn next(&mut self) -> Option<Record<G::Move>> {
         self.stream.next_record().map(|(_, record)| record)
     }
 
@@ -135,7 +121,7 @@ where
 
     /// The state the recording's own peer held at this tick: its snapshot when it
     /// recorded one, otherwise the re-simulated state.
-    pub(super) fn recorded_state(&self) -> Result<W, ReplayError> {
+    pub(super) fn recorded_state(&self) -> Result<G::State, ReplayError> {
         match &self.snapshot {
             Some(bytes) => decode_state(bytes).map_err(|source| ReplayError::Snapshot {
                 tick: self.tick,

@@ -4,10 +4,8 @@
 
 use std::io::Read;
 
-use serde::de::DeserializeOwned;
-
-use crate::model::Tick;
 use crate::model::checksum::checksum_bytes;
+use crate::model::{Game, Tick};
 
 use super::diff::FieldDiff;
 use super::format::{Header, Record, RecordedEvent};
@@ -80,7 +78,7 @@ pub(super) struct Index {
 
 impl Index {
     /// Reads `stream` to its end (or its damage).
-    pub(super) fn build<R: Read, M: DeserializeOwned>(mut stream: RecordStream<R, M>) -> Self {
+    pub(super) fn build<G: Game, R: Read>(mut stream: RecordStream<G, R>) -> Self {
         let header = stream.header().clone();
         let mut index = Index {
             last_tick: header.start_tick,

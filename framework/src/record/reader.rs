@@ -3,8 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-
 use std::io::Read;
 
 use crate::model::{Commit, Game, SchemaError, SealedTick, Tick};
@@ -59,13 +57,12 @@ pub struct Stopped {
     pub problem: TailProblem,
 }
 
-/// A recording read into memory.
-#[derive(Clone, Debug)]
-pub struct Recording<M> {
+/// A recording of the game `G` read into memory.
+pub struct Recording<G: Game> {
     /// What the recording is of.
     pub header: Header,
     /// Sealed ticks, contiguous from `header.start_tick + 1`.
-    pub sealed: Vec<SealedTick<M>>,
+    pub sealed: Vec<SealedTick<G::Move>>,
     /// Recorded checksums of the sealed state, by tick.
     pub checksums: BTreeMap<Tick, u64>,
     /// Recorded snapshots (canonical bytes), by tick.
@@ -76,38 +73,29 @@ pub struct Recording<M> {
     pub stopped: Option<Stopped>,
 }
 
-impl<M: DeserializeOwned> Recording<M> {
-    /// Reads the file at `path`, as a stream: memory follows what the file really
-    /// holds, never its claimed lengths.
+impl<G: Game> Recording<G> {
+    /// Reads the recording of `G` (its id and schema hash) at `path`, as a stream:
+    /// memory follows what the file really holds, never its claimed lengths.
     ///
     /// # Errors
     ///
     /// [`RecordError::Io`] if it cannot be opened; otherwise as
     /// [`Recording::from_bytes`].
-    pub fn open(path: impl AsRef<Path>, expect: &Expect) -> Result<Self, RecordError> {
-        Self::collect(RecordStream::open(path, expect)?)
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, RecordError> {
+        Self::collect(RecordStream::open(path)?)
     }
 
-    /// Reads a recording of the game `G` (its id and schema hash) at `path`.
-    ///
-    /// # Errors
-    ///
-    /// [`RecordError::Schema`] if `G`'s schema cannot be derived; otherwise as
-    /// [`Recording::open`].
-    pub fn open_game<G: Game<Move = M>>(path: impl AsRef<Path>) -> Result<Self, RecordError> {
-        Self::open(path, &Expect::of::<G>()?)
-    }
-
-    /// Parses a recording. A truncated or corrupt tail is not an error: everything
-    /// before it is kept and [`Recording::stopped`] says where it stopped.
+    /// Parses a recording of `G`. A truncated or corrupt tail is not an error:
+    /// everything before it is kept and [`Recording::stopped`] says where it
+    /// stopped.
     ///
     /// # Errors
     ///
     /// [`RecordError::NotARecording`], [`RecordError::NewerVersion`],
-    /// [`RecordError::CorruptHeader`], [`RecordError::WrongGame`] or
-    /// [`RecordError::WrongSchema`].
-    pub fn from_bytes(bytes: &[u8], expect: &Expect) -> Result<Self, RecordError> {
-        Self::collect(RecordStream::new(bytes, expect)?)
+    /// [`RecordError::CorruptHeader`], [`RecordError::WrongGame`],
+    /// [`RecordError::WrongSchema`] or [`RecordError::Schema`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, RecordError> {
+        Self::collect(RecordStream::from_reader(bytes)?)
     }
 
     /// Reads the rest of `stream` into memory.
@@ -115,7 +103,7 @@ impl<M: DeserializeOwned> Recording<M> {
     /// # Errors
     ///
     /// None today; the signature leaves room for limits on what is kept.
-    pub fn collect<R: Read>(mut stream: RecordStream<R, M>) -> Result<Self, RecordError> {
+    pub fn collect<R: Read>(mut stream: RecordStream<G, R>) -> Result<Self, RecordError> {
         let mut rec = Recording {
             sealed: Vec::new(),
             checksums: BTreeMap::new(),
@@ -141,7 +129,33 @@ impl<M: DeserializeOwned> Recording<M> {
     }
 }
 
-impl<M> Recording<M> {
+impl<G: Game> Clone for Recording<G> {
+    fn clone(&self) -> Self {
+        Recording {
+            header: self.header.clone(),
+            sealed: self.sealed.clone(),
+            checksums: self.checksums.clone(),
+            snapshots: self.snapshots.clone(),
+            events: self.events.clone(),
+            stopped: self.stopped.clone(),
+        }
+    }
+}
+
+impl<G: Game> std::fmt::Debug for Recording<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recording")
+            .field("header", &self.header)
+            .field("sealed", &self.sealed.len())
+            .field("checksums", &self.checksums.len())
+            .field("snapshots", &self.snapshots.len())
+            .field("events", &self.events)
+            .field("stopped", &self.stopped)
+            .finish()
+    }
+}
+
+impl<G: Game> Recording<G> {
     /// The tick of the start state.
     pub fn start_tick(&self) -> Tick {
         self.header.start_tick
@@ -155,12 +169,12 @@ impl<M> Recording<M> {
     }
 
     /// The commits sealed at `tick` (empty outside the recording).
-    pub fn commits_at(&self, tick: Tick) -> &[Commit<M>] {
+    pub fn commits_at(&self, tick: Tick) -> &[Commit<G::Move>] {
         self.sealed_at(tick).map_or(&[], |st| st.commits.as_slice())
     }
 
     /// The sealed tick `tick`, if recorded.
-    pub fn sealed_at(&self, tick: Tick) -> Option<&SealedTick<M>> {
+    pub fn sealed_at(&self, tick: Tick) -> Option<&SealedTick<G::Move>> {
         let index = tick.0.checked_sub(self.header.start_tick.next().0)?;
         self.sealed.get(usize::try_from(index).ok()?)
     }

@@ -2,7 +2,7 @@
 
 use crate::model::checksum::checksum_bytes;
 use crate::model::codec::decode_state;
-use crate::model::{Modification, Tick, WorkSpace, run_tick};
+use crate::model::{Game, Tick, run_tick};
 use crate::timeline::state_checksum;
 
 use super::error::ReplayError;
@@ -10,22 +10,41 @@ use super::reader::Recording;
 use super::verify::{Verifier, VerifyReport};
 
 /// Moves through a recording: any tick can be shown, from the nearest snapshot.
-#[derive(Clone, Debug)]
-pub struct Replayer<W, M> {
-    rec: Recording<M>,
-    start: W,
-    state: W,
+pub struct Replayer<G: Game> {
+    rec: Recording<G>,
+    start: G::State,
+    state: G::State,
     tick: Tick,
 }
 
-impl<W: WorkSpace, M: Modification<W>> Replayer<W, M> {
+impl<G: Game> Clone for Replayer<G> {
+    fn clone(&self) -> Self {
+        Replayer {
+            rec: self.rec.clone(),
+            start: self.start.clone(),
+            state: self.state.clone(),
+            tick: self.tick,
+        }
+    }
+}
+
+impl<G: Game> std::fmt::Debug for Replayer<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replayer")
+            .field("rec", &self.rec)
+            .field("tick", &self.tick)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<G: Game> Replayer<G> {
     /// A replayer positioned at the recording's start state.
     ///
     /// # Errors
     ///
-    /// [`ReplayError::Genesis`] if the start state does not decode as `W`.
-    pub fn new(rec: Recording<M>) -> Result<Self, ReplayError> {
-        let start: W = decode_state(&rec.header.genesis).map_err(ReplayError::Genesis)?;
+    /// [`ReplayError::Genesis`] if the start state does not decode as `G::State`.
+    pub fn new(rec: Recording<G>) -> Result<Self, ReplayError> {
+        let start: G::State = decode_state(&rec.header.genesis).map_err(ReplayError::Genesis)?;
         let tick = rec.start_tick();
         Ok(Replayer {
             state: start.clone(),
@@ -36,7 +55,7 @@ impl<W: WorkSpace, M: Modification<W>> Replayer<W, M> {
     }
 
     /// The recording.
-    pub fn recording(&self) -> &Recording<M> {
+    pub fn recording(&self) -> &Recording<G> {
         &self.rec
     }
 
@@ -46,7 +65,7 @@ impl<W: WorkSpace, M: Modification<W>> Replayer<W, M> {
     }
 
     /// The sealed state at [`Replayer::tick`].
-    pub fn state(&self) -> &W {
+    pub fn state(&self) -> &G::State {
         &self.state
     }
 

@@ -11,10 +11,8 @@ use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-
-use crate::model::Tick;
 use crate::model::codec::decode;
+use crate::model::{Game, Tick};
 
 use super::error::{RecordError, TailProblem};
 use super::format::{FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, Record};
@@ -23,39 +21,76 @@ use super::reader::{Expect, Stopped};
 /// Frame buffers above this size are given back after use.
 const KEEP_BUFFER: usize = 1 << 20;
 
-/// A recording read record by record.
-#[derive(Debug)]
-pub struct RecordStream<R, M> {
+/// A record read, and the byte offset after it.
+type Framed<G> = (Record<<G as Game>::Move>, u64);
+
+/// A recording of the game `G` read record by record from `R` (a file unless
+/// said otherwise).
+pub struct RecordStream<G: Game, R = BufReader<File>> {
     input: R,
     header: Header,
     offset: u64,
     last_tick: Tick,
     stopped: Option<Stopped>,
     body: Vec<u8>,
-    _commits: PhantomData<fn() -> M>,
+    _game: PhantomData<fn() -> G>,
 }
 
-impl<M: DeserializeOwned> RecordStream<BufReader<File>, M> {
-    /// Opens the file at `path` and reads its header.
-    ///
-    /// # Errors
-    ///
-    /// [`RecordError::Io`] if it cannot be opened; otherwise as [`RecordStream::new`].
-    pub fn open(path: impl AsRef<Path>, expect: &Expect) -> Result<Self, RecordError> {
-        let file = File::open(path)?;
-        Self::new(BufReader::with_capacity(1 << 16, file), expect)
+impl<G: Game, R> std::fmt::Debug for RecordStream<G, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordStream")
+            .field("header", &self.header)
+            .field("offset", &self.offset)
+            .field("last_tick", &self.last_tick)
+            .field("stopped", &self.stopped)
+            .finish_non_exhaustive()
     }
 }
 
-impl<R: Read, M: DeserializeOwned> RecordStream<R, M> {
-    /// Reads the magic, version and header from `input`.
+impl<G: Game> RecordStream<G> {
+    /// Opens the recording of `G` at `path` and reads its header.
+    ///
+    /// # Errors
+    ///
+    /// [`RecordError::Io`] if it cannot be opened; otherwise as
+    /// [`RecordStream::from_reader`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, RecordError> {
+        Self::open_with(path, &Expect::of::<G>()?)
+    }
+
+    /// As [`RecordStream::open`], accepting what `expect` says instead of `G`'s
+    /// own id and schema hash (tools that read a recording whose schema they
+    /// cannot name).
+    ///
+    /// # Errors
+    ///
+    /// As [`RecordStream::open`].
+    pub fn open_with(path: impl AsRef<Path>, expect: &Expect) -> Result<Self, RecordError> {
+        let file = File::open(path)?;
+        Self::with_expect(BufReader::with_capacity(1 << 16, file), expect)
+    }
+}
+
+impl<G: Game, R: Read> RecordStream<G, R> {
+    /// Reads the magic, version and header of a recording of `G` from `input`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecordError::Schema`] if `G`'s schema cannot be derived; otherwise as
+    /// [`RecordStream::with_expect`].
+    pub fn from_reader(input: R) -> Result<Self, RecordError> {
+        Self::with_expect(input, &Expect::of::<G>()?)
+    }
+
+    /// Reads the magic, version and header from `input`, checking them against
+    /// `expect`.
     ///
     /// # Errors
     ///
     /// [`RecordError::NotARecording`], [`RecordError::NewerVersion`],
     /// [`RecordError::CorruptHeader`], [`RecordError::WrongGame`] or
     /// [`RecordError::WrongSchema`].
-    pub fn new(mut input: R, expect: &Expect) -> Result<Self, RecordError> {
+    pub fn with_expect(mut input: R, expect: &Expect) -> Result<Self, RecordError> {
         let mut lead = [0u8; 10];
         if read_up_to(&mut input, &mut lead)? < lead.len() || lead[..MAGIC.len()] != MAGIC {
             return Err(RecordError::NotARecording);
@@ -84,14 +119,14 @@ impl<R: Read, M: DeserializeOwned> RecordStream<R, M> {
             header,
             stopped: None,
             body,
-            _commits: PhantomData,
+            _game: PhantomData,
         })
     }
 
     /// The next record and the byte offset of its frame; `None` at the end of the
     /// file or at the first damaged frame ([`RecordStream::stopped`] then says
     /// where and why).
-    pub fn next_record(&mut self) -> Option<(u64, Record<M>)> {
+    pub fn next_record(&mut self) -> Option<(u64, Record<G::Move>)> {
         if self.stopped.is_some() {
             return None;
         }
@@ -113,11 +148,12 @@ impl<R: Read, M: DeserializeOwned> RecordStream<R, M> {
         }
     }
 
-    fn read_record(&mut self) -> Result<Option<(Record<M>, u64)>, TailProblem> {
+    /// The next record and the offset after it.
+    fn read_record(&mut self) -> Result<Option<Framed<G>>, TailProblem> {
         let Some(len) = read_frame(&mut self.input, &mut self.body)? else {
             return Ok(None);
         };
-        let decoded = decode::<Record<M>, MAX_FRAME_BYTES>(&self.body[..len]);
+        let decoded = decode::<Record<G::Move>, MAX_FRAME_BYTES>(&self.body[..len]);
         if self.body.capacity() > KEEP_BUFFER {
             self.body = Vec::new();
         }
@@ -131,7 +167,7 @@ impl<R: Read, M: DeserializeOwned> RecordStream<R, M> {
 
     /// Sealed ticks come one after the other; checksums and snapshots belong to a
     /// tick already read; nothing lies before the start state.
-    fn check(&self, record: &Record<M>) -> Result<(), TailProblem> {
+    fn check(&self, record: &Record<G::Move>) -> Result<(), TailProblem> {
         let (start, last) = (self.header.start_tick, self.last_tick);
         match record {
             Record::Sealed(st) => {
@@ -161,7 +197,7 @@ impl<R: Read, M: DeserializeOwned> RecordStream<R, M> {
     }
 }
 
-impl<R, M> RecordStream<R, M> {
+impl<G: Game, R> RecordStream<G, R> {
     /// What the recording is of.
     pub fn header(&self) -> &Header {
         &self.header
@@ -188,7 +224,7 @@ impl<R, M> RecordStream<R, M> {
     }
 }
 
-impl<R: Read + Seek, M> RecordStream<R, M> {
+impl<G: Game, R: Read + Seek> RecordStream<G, R> {
     /// Goes back (or forward) to a frame offset returned by
     /// [`RecordStream::next_record`], whose preceding sealed tick was `last_tick`.
     ///

@@ -3,14 +3,14 @@
 
 use std::io::Read;
 
-use crate::fixtures::{Push, Tally};
+use crate::fixtures::{Push, Tally, TallyGame};
 use crate::model::Tick;
 
-use super::tests::{GAME, header, record_session};
+use super::tests::{header, record_session};
 use super::*;
 
-fn stream(bytes: &[u8]) -> Result<RecordStream<&[u8], Push>, RecordError> {
-    RecordStream::new(bytes, &Expect::game(GAME))
+fn stream(bytes: &[u8]) -> Result<RecordStream<TallyGame, &[u8]>, RecordError> {
+    RecordStream::from_reader(bytes)
 }
 
 /// The preamble and a header frame, as the writer makes them.
@@ -25,7 +25,7 @@ fn preamble(header: &Header) -> Vec<u8> {
 fn an_endless_stream_of_zeros_is_refused_at_once() {
     // `replay /dev/zero` used to read until memory ran out.
     let zeros = std::io::repeat(0).take(2 << 30);
-    let err = RecordStream::<_, Push>::new(zeros, &Expect::game(GAME)).expect_err("refused");
+    let err = RecordStream::<TallyGame, _>::from_reader(zeros).expect_err("refused");
     assert!(matches!(err, RecordError::NotARecording));
 }
 
@@ -78,7 +78,7 @@ fn checksums_for_ticks_not_yet_sealed_stop_the_reader() {
         .expect("writes");
     writer.write_checksum(Tick(9), 1).expect("writes");
     let bytes = writer.finish().expect("flushes");
-    let rec = Recording::<Push>::collect(stream(&bytes).expect("valid")).expect("reads");
+    let rec = Recording::<TallyGame>::collect(stream(&bytes).expect("valid")).expect("reads");
     assert_eq!(rec.last_tick(), Tick(1));
     assert_eq!(
         rec.stopped.map(|s| s.problem),
@@ -89,18 +89,16 @@ fn checksums_for_ticks_not_yet_sealed_stop_the_reader() {
 #[test]
 fn verifying_a_stream_matches_verifying_in_memory_and_reports_damage() {
     let (bytes, _) = record_session(120, 25, None);
-    let in_memory: Replayer<Tally, Push> =
+    let in_memory: Replayer<TallyGame> =
         Replayer::new(super::tests::read(&bytes).expect("valid")).expect("genesis");
-    let report =
-        verify_stream::<Tally, Push, _>(stream(&bytes).expect("valid"), None).expect("genesis");
+    let report = verify_stream(stream(&bytes).expect("valid"), None).expect("genesis");
     assert_eq!(report, in_memory.verify());
     assert!(report.verified() && report.complete());
     assert_eq!((report.first_tick, report.last_tick), (Tick(0), Tick(120)));
     assert_eq!(report.checked, 120 + 4);
 
     let cut = &bytes[..bytes.len() * 2 / 3];
-    let report =
-        verify_stream::<Tally, Push, _>(stream(cut).expect("valid"), None).expect("genesis");
+    let report = verify_stream(stream(cut).expect("valid"), None).expect("genesis");
     assert!(report.verified(), "the intact prefix verifies");
     assert!(!report.complete(), "but the damage is reported");
     assert!(report.last_tick < Tick(120));
@@ -118,8 +116,7 @@ fn an_invalid_start_state_is_refused_by_the_workspace() {
     };
     h.genesis = crate::model::codec::encode_state(&crowded).expect("encodes");
     let bytes = preamble(&h);
-    let err =
-        verify_stream::<Tally, Push, _>(stream(&bytes).expect("valid"), None).expect_err("invalid");
+    let err = verify_stream(stream(&bytes).expect("valid"), None).expect_err("invalid");
     assert_eq!(
         err.to_string(),
         "the genesis state does not decode: invalid state: 1001 members, at most 1000"

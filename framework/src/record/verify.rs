@@ -3,11 +3,9 @@
 
 use std::io::Read;
 
-use serde::de::DeserializeOwned;
-
 use crate::model::checksum::checksum_bytes;
 use crate::model::codec::decode_state;
-use crate::model::{Modification, SealedTick, Tick, WorkSpace, run_tick};
+use crate::model::{Game, Modification, SealedTick, Tick, WorkSpace, run_tick};
 use crate::timeline::state_checksum;
 
 use super::error::ReplayError;
@@ -114,17 +112,12 @@ impl<W: WorkSpace> Verifier<W> {
 /// # Errors
 ///
 /// [`ReplayError::Genesis`] if the start state does not decode or is invalid.
-pub fn verify_stream<W, M, R>(
-    mut stream: RecordStream<R, M>,
+pub fn verify_stream<G: Game, R: Read>(
+    mut stream: RecordStream<G, R>,
     up_to: Option<Tick>,
-) -> Result<VerifyReport, ReplayError>
-where
-    W: WorkSpace,
-    M: Modification<W> + DeserializeOwned,
-    R: Read,
-{
+) -> Result<VerifyReport, ReplayError> {
     let header = stream.header();
-    let start: W = decode_state(&header.genesis).map_err(ReplayError::Genesis)?;
+    let start: G::State = decode_state(&header.genesis).map_err(ReplayError::Genesis)?;
     let mut verifier = Verifier::new(start, header.start_tick, header.seed);
     let up_to = up_to.unwrap_or(Tick(u64::MAX));
     while let Some((_, record)) = stream.next_record() {

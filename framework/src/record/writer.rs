@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::model::codec::{encode, encode_state};
-use crate::model::{SealedTick, Tick, WorkSpace};
+use crate::model::{Game, SealedTick, Tick, WorkSpace};
 use crate::timeline::SealedEntry;
 
 use super::error::RecordError;
@@ -151,10 +151,7 @@ impl<F: Write> RecordingWriter<F> {
     /// # Errors
     ///
     /// [`RecordError::Io`] or [`RecordError::Codec`].
-    pub fn append<W: WorkSpace, M: Serialize>(
-        &mut self,
-        entry: &SealedEntry<W, M>,
-    ) -> Result<(), RecordError> {
+    pub fn append<G: Game>(&mut self, entry: &SealedEntry<G>) -> Result<(), RecordError> {
         self.record(&RecordRef::Sealed(SealedRef {
             tick: entry.tick,
             commits: &entry.commits,

@@ -23,12 +23,12 @@ pub const GAME: &str = "arena";
 /// must end in a value or an error, in memory bounded by the input.
 pub fn recording(bytes: &[u8]) {
     let expect = Expect::game(GAME);
-    if let Ok(stream) = RecordStream::<_, Steer>::new(bytes, &expect) {
+    if let Ok(stream) = RecordStream::<ArenaGame, _>::with_expect(bytes, &expect) {
         let rec = Recording::collect(stream).expect("collecting never fails");
         assert!(rec.last_tick() >= rec.start_tick());
     }
-    if let Ok(stream) = RecordStream::<_, Steer>::new(bytes, &expect)
-        && let Ok(report) = verify_stream::<Arena, Steer, _>(stream, None)
+    if let Ok(stream) = RecordStream::<ArenaGame, _>::with_expect(bytes, &expect)
+        && let Ok(report) = verify_stream(stream, None)
     {
         assert!(report.last_tick >= report.first_tick);
     }

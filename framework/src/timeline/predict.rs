@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::model::checksum::checksum;
-use crate::model::{Commit, CommitId, Modification, PeerId, SealedTick, Tick, WorkSpace, run_tick};
+use crate::model::{Commit, CommitId, Game, PeerId, SealedTick, Tick, WorkSpace, run_tick};
 
 use super::config::TimelineConfig;
 use super::error::{ConfigError, TimelineError};
@@ -35,16 +35,37 @@ pub struct SealOutcome {
 }
 
 /// One sealed tick as this peer computed it, for recordings and checksum reports.
-#[derive(Clone, Debug)]
-pub struct SealedEntry<W, M> {
+pub struct SealedEntry<G: Game> {
     /// The tick.
     pub tick: Tick,
     /// Its commits in sealed order.
-    pub commits: Vec<Commit<M>>,
+    pub commits: Vec<Commit<G::Move>>,
     /// Checksum of the sealed state at `tick`, when one was due.
     pub checksum: Option<u64>,
     /// The sealed state at `tick`, when a snapshot was due.
-    pub snapshot: Option<W>,
+    pub snapshot: Option<G::State>,
+}
+
+impl<G: Game> Clone for SealedEntry<G> {
+    fn clone(&self) -> Self {
+        SealedEntry {
+            tick: self.tick,
+            commits: self.commits.clone(),
+            checksum: self.checksum,
+            snapshot: self.snapshot.clone(),
+        }
+    }
+}
+
+impl<G: Game> std::fmt::Debug for SealedEntry<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedEntry")
+            .field("tick", &self.tick)
+            .field("commits", &self.commits)
+            .field("checksum", &self.checksum)
+            .field("snapshot", &self.snapshot.is_some())
+            .finish()
+    }
 }
 
 /// Counters a game or a stats overlay can show.
@@ -76,31 +97,67 @@ struct Predicted<W> {
 ///
 /// Memory is bounded: only the sealed state at S is kept, plus one predicted state
 /// per tick in (S, H].
-#[derive(Clone, Debug)]
-pub struct Timeline<W, M> {
+pub struct Timeline<G: Game> {
     me: PeerId,
     seed: u64,
     config: TimelineConfig,
     sealed_tick: Tick,
-    sealed_state: W,
+    sealed_state: G::State,
     sealed_checksum: Option<u64>,
-    ring: VecDeque<Predicted<W>>,
-    pending: BTreeMap<u64, Commit<M>>,
+    ring: VecDeque<Predicted<G::State>>,
+    pending: BTreeMap<u64, Commit<G::Move>>,
     /// Other peers' commits the host relayed before sealing them, by tick.
-    relayed: BTreeMap<Tick, Vec<Commit<M>>>,
+    relayed: BTreeMap<Tick, Vec<Commit<G::Move>>>,
     /// The ids in `relayed`, to refuse a duplicate without scanning its tick.
     relayed_ids: BTreeSet<CommitId>,
     relayed_len: usize,
     /// The earliest predicted tick that held relayed commits have made stale.
     stale_from: Option<Tick>,
-    outbox: Vec<Commit<M>>,
+    outbox: Vec<Commit<G::Move>>,
     next_seq: u64,
-    buffered: BTreeMap<Tick, SealedTick<M>>,
-    journal: Vec<SealedEntry<W, M>>,
+    buffered: BTreeMap<Tick, SealedTick<G::Move>>,
+    journal: Vec<SealedEntry<G>>,
     stats: TimelineStats,
 }
 
-impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
+impl<G: Game> Clone for Timeline<G> {
+    fn clone(&self) -> Self {
+        Timeline {
+            me: self.me,
+            seed: self.seed,
+            config: self.config.clone(),
+            sealed_tick: self.sealed_tick,
+            sealed_state: self.sealed_state.clone(),
+            sealed_checksum: self.sealed_checksum,
+            ring: self.ring.clone(),
+            pending: self.pending.clone(),
+            relayed: self.relayed.clone(),
+            relayed_ids: self.relayed_ids.clone(),
+            relayed_len: self.relayed_len,
+            stale_from: self.stale_from,
+            outbox: self.outbox.clone(),
+            next_seq: self.next_seq,
+            buffered: self.buffered.clone(),
+            journal: self.journal.clone(),
+            stats: self.stats,
+        }
+    }
+}
+
+impl<G: Game> std::fmt::Debug for Timeline<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timeline")
+            .field("me", &self.me)
+            .field("sealed_tick", &self.sealed_tick)
+            .field("head", &self.head())
+            .field("pending", &self.pending.len())
+            .field("relayed", &self.relayed_len)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<G: Game> Timeline<G> {
     /// A timeline for peer `me`, starting from the genesis state at tick 0.
     ///
     /// # Errors
@@ -108,7 +165,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// [`ConfigError`] when the configuration is invalid.
     pub fn new(
         me: PeerId,
-        genesis: W,
+        genesis: G::State,
         seed: u64,
         config: TimelineConfig,
     ) -> Result<Self, ConfigError> {
@@ -122,7 +179,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// [`ConfigError`] when the configuration is invalid.
     pub fn from_sealed(
         me: PeerId,
-        state: W,
+        state: G::State,
         tick: Tick,
         seed: u64,
         config: TimelineConfig,
@@ -170,7 +227,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     }
 
     /// The sealed state at S.
-    pub fn sealed_state(&self) -> &W {
+    pub fn sealed_state(&self) -> &G::State {
         &self.sealed_state
     }
 
@@ -180,7 +237,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     }
 
     /// The predicted state at H (what a game renders).
-    pub fn state(&self) -> &W {
+    pub fn state(&self) -> &G::State {
         self.ring.back().map_or(&self.sealed_state, |p| &p.state)
     }
 
@@ -212,7 +269,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
 
     /// Makes a commit: stamps it for `H + input_delay`, includes it in the
     /// prediction from that tick on, queues it for sending, and returns its id.
-    pub fn commit(&mut self, modification: M) -> CommitId {
+    pub fn commit(&mut self, modification: G::Move) -> CommitId {
         let id = CommitId {
             author: self.me,
             seq: self.next_seq,
@@ -225,12 +282,12 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     }
 
     /// Local commits made since the last call, to send to the host.
-    pub fn take_outgoing(&mut self) -> Vec<Commit<M>> {
+    pub fn take_outgoing(&mut self) -> Vec<Commit<G::Move>> {
         std::mem::take(&mut self.outbox)
     }
 
     /// Local commits not sealed yet, in the order they were made (to re-send).
-    pub fn pending(&self) -> impl Iterator<Item = &Commit<M>> {
+    pub fn pending(&self) -> impl Iterator<Item = &Commit<G::Move>> {
         self.pending.values()
     }
 
@@ -259,7 +316,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         let first_open = self.sealed_tick.next();
         // A pending commit whose stamp is already sealed will be re-stamped by the
         // host to the next open tick: predict it there.
-        let mut due: Vec<&Commit<M>> = self
+        let mut due: Vec<&Commit<G::Move>> = self
             .pending
             .values()
             .filter(|c| c.tick.max(first_open) == tick)
@@ -277,7 +334,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// is recomputed from it (reported as a rollback). Commits of this peer, for a
     /// sealed tick, already known, or too far ahead are ignored (`None`): the sealed
     /// log stays the authority and corrects any difference.
-    pub fn receive_relayed(&mut self, commit: Commit<M>) -> Option<Rollback> {
+    pub fn receive_relayed(&mut self, commit: Commit<G::Move>) -> Option<Rollback> {
         self.hold_relayed(commit);
         self.refresh_relayed()
     }
@@ -287,7 +344,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// batch of `n` commits costs one re-prediction, not `n`.
     pub fn receive_relayed_all(
         &mut self,
-        commits: impl IntoIterator<Item = Commit<M>>,
+        commits: impl IntoIterator<Item = Commit<G::Move>>,
     ) -> Option<Rollback> {
         for commit in commits {
             self.hold_relayed(commit);
@@ -298,7 +355,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// Holds a relayed commit without recomputing the prediction; returns whether
     /// it was taken. Call [`Timeline::refresh_relayed`] after a batch: until then
     /// the predicted state does not include it.
-    pub fn hold_relayed(&mut self, commit: Commit<M>) -> bool {
+    pub fn hold_relayed(&mut self, commit: Commit<G::Move>) -> bool {
         let tick = commit.tick;
         if commit.id.author == self.me
             || tick <= self.sealed_tick
@@ -377,7 +434,10 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     /// [`TimelineError::MisstampedCommit`] if a commit in it carries another tick;
     /// [`TimelineError::SealedTooFarAhead`] if it is too far ahead to buffer.
     /// Nothing is changed in either case.
-    pub fn receive_sealed(&mut self, sealed: SealedTick<M>) -> Result<SealOutcome, TimelineError> {
+    pub fn receive_sealed(
+        &mut self,
+        sealed: SealedTick<G::Move>,
+    ) -> Result<SealOutcome, TimelineError> {
         if let Some(c) = sealed.commits.iter().find(|c| c.tick != sealed.tick) {
             return Err(TimelineError::MisstampedCommit {
                 tick: sealed.tick,
@@ -406,7 +466,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
     }
 
     /// Applies contiguous sealed ticks, confirming or correcting the prediction.
-    fn seal_batch(&mut self, batch: Vec<SealedTick<M>>) -> SealOutcome {
+    fn seal_batch(&mut self, batch: Vec<SealedTick<G::Move>>) -> SealOutcome {
         let old_head = self.head();
         let mut mispredicted: Option<Tick> = None;
         let newly_sealed = batch.len() as u64;
@@ -449,7 +509,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
         }
     }
 
-    fn journal_tick(&mut self, st: SealedTick<M>) {
+    fn journal_tick(&mut self, st: SealedTick<G::Move>) {
         if !self.config.journal {
             return;
         }
@@ -466,7 +526,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
 
     /// Sealed ticks journaled since the last call (empty unless
     /// [`TimelineConfig::journal`] is on). Drain it regularly: it grows until then.
-    pub fn drain_journal(&mut self) -> Vec<SealedEntry<W, M>> {
+    pub fn drain_journal(&mut self) -> Vec<SealedEntry<G>> {
         std::mem::take(&mut self.journal)
     }
 
@@ -502,7 +562,7 @@ impl<W: WorkSpace, M: Modification<W>> Timeline<W, M> {
 
     /// Replaces the sealed state with an authoritative snapshot at `tick` (desync
     /// healing, or catching up after a long absence) and re-predicts to the head.
-    pub fn restore(&mut self, state: W, tick: Tick) {
+    pub fn restore(&mut self, state: G::State, tick: Tick) {
         let old_head = self.head();
         self.sealed_state = state;
         self.sealed_tick = tick;

@@ -1,9 +1,9 @@
-use crate::fixtures::{Push, Tally};
+use crate::fixtures::{Push, Tally, TallyGame};
 use crate::model::{Body, Commit, CommitId, PeerId, SealedTick, Tick, run_tick};
 
 use super::*;
 
-type Tl = Timeline<Tally, Push>;
+type Tl = Timeline<TallyGame>;
 
 fn timeline(peer: u64, config: TimelineConfig) -> Tl {
     Timeline::new(PeerId(peer), Tally::default(), 7, config).expect("valid config")
@@ -132,7 +132,7 @@ fn input_delay_zero_is_refused() {
         ..TimelineConfig::default()
     };
     assert_eq!(
-        Timeline::<Tally, Push>::new(PeerId(1), Tally::default(), 1, config).err(),
+        Timeline::<TallyGame>::new(PeerId(1), Tally::default(), 1, config).err(),
         Some(ConfigError::InputDelayZero)
     );
 }

@@ -15,7 +15,7 @@ use crate::rules::{SnakeGame, Turn};
 ///
 /// Unreadable recordings, or recordings of different sessions (exit 2).
 pub fn bisect(args: BisectArgs) -> Result<bool, String> {
-    let result = bisect_files::<SnakeGame>(&args.a, &args.b, &super::expect()).map_err(|e| {
+    let result = bisect_files::<SnakeGame>(&args.a, &args.b).map_err(|e| {
         format!(
             "cannot bisect {} and {}: {e}",
             args.a.display(),

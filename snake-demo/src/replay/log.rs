@@ -9,7 +9,7 @@ use tickline::record::{Header, Record, RecordStream, RecordedEvent, Stopped};
 
 use super::{body_text, commit_json};
 use crate::cli::LogArgs;
-use crate::rules::Turn;
+use crate::rules::{SnakeGame, Turn};
 
 /// `log`: returns false when the file is damaged (after printing what precedes
 /// the damage).
@@ -18,7 +18,7 @@ use crate::rules::Turn;
 ///
 /// An unreadable recording, or stdout closed.
 pub fn log(args: LogArgs) -> Result<bool, String> {
-    let mut stream = RecordStream::<_, Turn>::open(&args.path, &super::expect())
+    let mut stream = RecordStream::<SnakeGame>::open(&args.path)
         .map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
     let out = std::io::stdout().lock();
     let mut out = BufWriter::new(out);

@@ -11,19 +11,14 @@ mod viewer;
 use std::path::Path;
 
 use tickline::model::{Body, Commit, Tick};
-use tickline::record::{Expect, Recording, Replayer};
+use tickline::record::{Recording, Replayer};
 
 use crate::cli::ReplayArgs;
-use crate::rules::{SnakeGame, SnakeWorld, Turn};
+use crate::rules::{SnakeGame, Turn};
 
 pub use bisect::bisect;
 pub use log::log;
 pub use verify::Verdict;
-
-/// What Snake recordings must be.
-pub fn expect() -> Expect {
-    Expect::game(<SnakeGame as tickline::Game>::ID).schema(SnakeGame::schema_hash())
-}
 
 /// Reads a Snake recording into memory (for the viewer), with one clear line on
 /// failure.
@@ -31,9 +26,8 @@ pub fn expect() -> Expect {
 /// # Errors
 ///
 /// Missing, foreign, newer or corrupt files.
-pub fn load(path: &Path) -> Result<Recording<Turn>, String> {
-    let rec = Recording::open(path, &expect())
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn load(path: &Path) -> Result<Recording<SnakeGame>, String> {
+    let rec = Recording::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if let Some(stopped) = &rec.stopped {
         eprintln!(
             "warning: {} is damaged at byte {} ({}); using the {} ticks before it",
@@ -64,7 +58,7 @@ pub fn run(args: ReplayArgs) -> Result<Verdict, String> {
             "--to-tick {t} is outside the recording (ticks {first}..={last})"
         ));
     }
-    let replayer: Replayer<SnakeWorld, Turn> =
+    let replayer: Replayer<SnakeGame> =
         Replayer::new(rec).map_err(|e| format!("cannot replay {}: {e}", args.path.display()))?;
     viewer::run(replayer, args.to_tick.map(Tick), args.screenshot)?;
     Ok(Verdict::Verified)

@@ -7,7 +7,7 @@ use tickline::model::checksum::checksum_hex;
 use tickline::record::{RecordStream, Stopped, VerifyReport, verify_stream};
 
 use crate::cli::ReplayArgs;
-use crate::rules::{SnakeWorld, Turn};
+use crate::rules::SnakeGame;
 
 /// How a verification ended; the process exit status follows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl Verdict {
 /// Runs the verification and prints the report.
 pub(super) fn run(args: &ReplayArgs) -> Result<Verdict, String> {
     let path = &args.path;
-    let stream = RecordStream::<_, Turn>::open(path, &super::expect())
+    let stream = RecordStream::<SnakeGame>::open(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let first = stream.header().start_tick;
     if let Some(t) = args.to_tick.filter(|t| Tick(*t) < first) {
@@ -42,7 +42,7 @@ pub(super) fn run(args: &ReplayArgs) -> Result<Verdict, String> {
             "--to-tick {t} is before the recording's start tick {first}"
         ));
     }
-    let report = verify_stream::<SnakeWorld, Turn, _>(stream, args.to_tick.map(Tick))
+    let report = verify_stream(stream, args.to_tick.map(Tick))
         .map_err(|e| format!("cannot replay {}: {e}", path.display()))?;
     if let Some(t) = args.to_tick.filter(|t| Tick(*t) > report.last_tick) {
         let last = report.last_tick;

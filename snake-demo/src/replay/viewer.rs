@@ -14,7 +14,7 @@ use crate::app::hud::{ScoreboardPlugin, font};
 use crate::app::input::quit_on_escape;
 use crate::app::render::{Art, RenderPlugin};
 use crate::app::{Shown, window_plugins};
-use crate::rules::{SnakeWorld, Turn};
+use crate::rules::SnakeGame;
 
 /// Timeline geometry, in window pixels from the bottom-left.
 const BAR_MARGIN: f32 = 16.0;
@@ -23,7 +23,7 @@ const BAR_HEIGHT: f32 = 14.0;
 
 #[derive(Resource)]
 struct Viewer {
-    replayer: Replayer<SnakeWorld, Turn>,
+    replayer: Replayer<SnakeGame>,
     playing: bool,
     speed: f64,
     carry: f64,
@@ -52,7 +52,7 @@ struct BarFill;
 ///
 /// When the app stops with an error.
 pub fn run(
-    mut replayer: Replayer<SnakeWorld, Turn>,
+    mut replayer: Replayer<SnakeGame>,
     start: Option<Tick>,
     screenshot: Option<PathBuf>,
 ) -> Result<(), String> {

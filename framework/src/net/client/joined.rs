@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::model::{Modification, WorkSpace};
+use crate::model::{Game, WorkSpace};
 use crate::model::{PeerId, SealedTick, Tick};
 use crate::record::{DEFAULT_FIELD_LIMIT, RecordedEvent, diff_states};
 use crate::timeline::Timeline;
@@ -20,27 +20,27 @@ pub(super) type Fault<W> = (Tick, Box<dyn FnOnce(&mut W) + Send + Sync>);
 /// Most sealed ticks held while a heal is on its way.
 const MAX_HELD: usize = 4096;
 
-pub(super) struct Joined<W, M> {
+pub(super) struct Joined<G: Game> {
     pub(super) peer: PeerId,
     pub(super) token: u64,
     pub(super) tick_rate: u32,
     pub(super) checksum_interval: u64,
-    pub(super) timeline: Timeline<W, M>,
+    pub(super) timeline: Timeline<G>,
     pub(super) clock: Clock,
     pub(super) roster: Roster,
     pub(super) recorder: Option<Recorder>,
     /// Recording segments started so far (a re-join starts `path.N`).
     pub(super) segments: u32,
     /// A healing snapshot waiting for our sealed tick to reach its tick.
-    pub(super) heal: Option<(Tick, W)>,
+    pub(super) heal: Option<(Tick, G::State)>,
     /// A heal for this tick is on its way: sealed ticks after it wait in `held`.
     pub(super) hold: Option<Tick>,
-    pub(super) held: Vec<SealedTick<M>>,
+    pub(super) held: Vec<SealedTick<G::Move>>,
     pub(super) outbound: Outbound,
-    pub(super) fault: Option<Fault<W>>,
+    pub(super) fault: Option<Fault<G::State>>,
 }
 
-impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
+impl<G: Game> Joined<G> {
     /// Moves the head to where the clock says, within the prediction window.
     pub(super) fn advance_head(&mut self, now: Duration) {
         let target = self.clock.advance(now);
@@ -59,7 +59,7 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
     /// Takes sealed ticks: rollback events, roster, recording, checksum reports.
     pub(super) fn receive_sealed(
         &mut self,
-        ticks: Vec<SealedTick<M>>,
+        ticks: Vec<SealedTick<G::Move>>,
         events: &mut Vec<SessionEvent>,
     ) {
         let (now, later): (Vec<_>, Vec<_>) = match self.hold {
@@ -76,7 +76,7 @@ impl<W: WorkSpace, M: Modification<W>> Joined<W, M> {
         self.apply_sealed(now, events);
     }
 
-    fn apply_sealed(&mut self, ticks: Vec<SealedTick<M>>, events: &mut Vec<SessionEvent>) {
+    fn apply_sealed(&mut self, ticks: Vec<SealedTick<G::Move>>, events: &mut Vec<SessionEvent>) {
         for st in ticks {
             match self.timeline.receive_sealed(st) {
                 Ok(outcome) => {

@@ -70,7 +70,7 @@ pub struct ClientSession<G: Game, T: ClientTransport> {
     phase: Phase,
     /// When the current outage began (kept across reconnect attempts).
     outage: Option<(Duration, u32)>,
-    joined: Option<Joined<G::State, G::Move>>,
+    joined: Option<Joined<G>>,
     /// Commits made before the first welcome.
     early: Vec<G::Move>,
     events: Vec<SessionEvent>,
@@ -145,7 +145,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     }
 
     /// The timeline, once welcomed.
-    pub fn timeline(&self) -> Option<&Timeline<G::State, G::Move>> {
+    pub fn timeline(&self) -> Option<&Timeline<G>> {
         self.joined.as_ref().map(|j| &j.timeline)
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::model::{Modification, Tick, WorkSpace};
+use crate::model::{Game, Tick};
 use crate::net::protocol::{
     ClientMsg, ClockSample, FREQUENT_MESSAGE_BUDGET, MAX_COMMITS_PER_UPDATE, encode_msg,
 };
@@ -63,13 +63,13 @@ impl Outbound {
     /// sent for [`ACK_EVERY`], a clock sample or checksum that has waited too long.
     /// Clock samples and checksums otherwise ride along with an update that is
     /// going out anyway.
-    pub(super) fn due<W: WorkSpace, M: Modification<W>>(
+    pub(super) fn due<G: Game>(
         &mut self,
         now: Duration,
         tick: u64,
-        timeline: &mut Timeline<W, M>,
+        timeline: &mut Timeline<G>,
         clock: &Clock,
-    ) -> Option<ClientMsg<M>> {
+    ) -> Option<ClientMsg<G::Move>> {
         if self.last_tick == Some(tick) {
             return None;
         }
@@ -165,9 +165,7 @@ impl Outbound {
 }
 
 /// Our unsealed commits, oldest first, within the message budget.
-fn unsealed<W: WorkSpace, M: Modification<W>>(
-    timeline: &Timeline<W, M>,
-) -> Vec<crate::model::Commit<M>> {
+fn unsealed<G: Game>(timeline: &Timeline<G>) -> Vec<crate::model::Commit<G::Move>> {
     let mut budget = FREQUENT_MESSAGE_BUDGET.saturating_sub(64);
     timeline
         .pending()

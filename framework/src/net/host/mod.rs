@@ -51,7 +51,7 @@ pub struct HostSession<G: Game, T> {
     tick_rate: u32,
     transport: T,
     /// The sequencer and the host's own timeline.
-    sealer: Sealer<G::State, G::Move>,
+    sealer: Sealer<G>,
     /// Recent sealed ticks with their encoded sizes, for resending.
     resend: ResendBuffer<G::Move>,
     table: Table<G::Move>,
@@ -199,7 +199,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     }
 
     /// The host's timeline (prediction up to its clock, over the sealed state).
-    pub fn timeline(&self) -> &Timeline<G::State, G::Move> {
+    pub fn timeline(&self) -> &Timeline<G> {
         self.sealer.timeline()
     }
 

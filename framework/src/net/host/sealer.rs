@@ -4,18 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Body, Commit, CommitId, Modification, Tick, WorkSpace};
+use crate::model::{Body, Commit, CommitId, Game, Tick};
 use crate::timeline::{
     Accepted, Rollback, SealedEntry, Sequencer, SequencerConfig, SequencerError, Timeline,
     TimelineConfig,
 };
 
 /// What sealing up to the host's clock produced.
-pub(super) struct Sealed<W, M> {
+pub(super) struct Sealed<G: Game> {
     /// The ticks sealed, in order (for the resend buffer).
-    pub(super) ticks: Vec<crate::model::SealedTick<M>>,
+    pub(super) ticks: Vec<crate::model::SealedTick<G::Move>>,
     /// The host's journal of them (roster, recording).
-    pub(super) entries: Vec<SealedEntry<W, M>>,
+    pub(super) entries: Vec<SealedEntry<G>>,
     /// Corrections of the host's own prediction.
     pub(super) rollbacks: Vec<Rollback>,
 }
@@ -30,26 +30,24 @@ pub(super) struct Admitted<M> {
 
 /// Sequencer and host timeline.
 #[derive(Debug)]
-pub(super) struct Sealer<W, M> {
-    sequencer: Sequencer<M>,
-    timeline: Timeline<W, M>,
+pub(super) struct Sealer<G: Game> {
+    sequencer: Sequencer<G::Move>,
+    timeline: Timeline<G>,
     checksums: BTreeMap<Tick, u64>,
     /// Checksums are kept this many ticks.
     keep: u64,
 }
 
-impl<W, M> Sealer<W, M> {
+impl<G: Game> Sealer<G> {
     /// The last sealed tick.
     pub(super) fn sealed_tick(&self) -> Tick {
         self.sequencer.sealed_tick()
     }
-}
 
-impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
     /// Sealing from `genesis`; the host's timeline predicts `max_prediction`
     /// ticks past the sealed tick (its largest seal delay and one).
     pub(super) fn new(
-        genesis: W,
+        genesis: G::State,
         seed: u64,
         timeline: TimelineConfig,
         sequencer: SequencerConfig,
@@ -63,7 +61,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
         })
     }
 
-    pub(super) fn timeline(&self) -> &Timeline<W, M> {
+    pub(super) fn timeline(&self) -> &Timeline<G> {
         &self.timeline
     }
 
@@ -77,7 +75,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
     }
 
     /// Mints a `Join` or `Leave` for the next open tick.
-    pub(super) fn system(&mut self, body: Body<M>) {
+    pub(super) fn system(&mut self, body: Body<G::Move>) {
         if let Err(e) = self.sequencer.system(body) {
             tracing::error!("cannot mint a system commit: {e}");
         }
@@ -86,7 +84,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
     /// Mints a `Join` (or `Leave`) of a player in the host's process for `at` (or
     /// the next open tick), and predicts it: minted ahead of the head, it is
     /// sealed as predicted.
-    pub(super) fn local_system(&mut self, body: Body<M>, at: Tick) {
+    pub(super) fn local_system(&mut self, body: Body<G::Move>, at: Tick) {
         match self.sequencer.system_at(body, at) {
             Ok(commit) => {
                 self.timeline.hold_relayed(commit);
@@ -97,7 +95,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
 
     /// Stamps a Modification of the host's own player (through its timeline, so
     /// that the host predicts it) and returns it for admission.
-    pub(super) fn own_commit(&mut self, modification: M) -> (CommitId, Vec<Commit<M>>) {
+    pub(super) fn own_commit(&mut self, modification: G::Move) -> (CommitId, Vec<Commit<G::Move>>) {
         let id = self.timeline.commit(modification);
         (id, self.timeline.take_outgoing())
     }
@@ -111,8 +109,8 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
     /// [`SequencerError`] from the sequencer (too far ahead, a system body).
     pub(super) fn admit(
         &mut self,
-        commit: Commit<M>,
-    ) -> Result<Option<Admitted<M>>, SequencerError> {
+        commit: Commit<G::Move>,
+    ) -> Result<Option<Admitted<G::Move>>, SequencerError> {
         let mut relayed = commit.clone();
         let restamped = match self.sequencer.accept(commit)? {
             Accepted::Duplicate => return Ok(None),
@@ -140,7 +138,7 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
 
     /// Moves the host's head to `target`, sealing every tick `seal_delay` ticks
     /// behind it on the way.
-    pub(super) fn run_to(&mut self, target: u64, seal_delay: u64) -> Sealed<W, M> {
+    pub(super) fn run_to(&mut self, target: u64, seal_delay: u64) -> Sealed<G> {
         let mut out = Sealed {
             ticks: Vec::new(),
             entries: Vec::new(),
@@ -181,10 +179,10 @@ impl<W: WorkSpace, M: Modification<W>> Sealer<W, M> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{Push, Tally};
+    use crate::fixtures::{Push, Tally, TallyGame};
     use crate::model::PeerId;
 
-    fn sealer() -> Sealer<Tally, Push> {
+    fn sealer() -> Sealer<TallyGame> {
         let config = TimelineConfig {
             max_prediction: 4,
             journal: true,
