@@ -3,7 +3,7 @@
 //! what to install, where `xvfb-run` is missing (`.ci/run` installs it): a test
 //! that skips would pass without testing anything.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

@@ -1,11 +1,11 @@
 //! Errors a user can meet print one clear line and exit non-zero, never a panic.
 
-mod common;
+use crate::common;
 
 use std::net::UdpSocket;
 use std::time::Duration;
 
-use common::run;
+use crate::common::run;
 
 fn one_clear_line(out: &std::process::Output) -> String {
     assert!(!out.status.success());

@@ -2,13 +2,13 @@
 //! clear line, `log` prints the sealed log, and a desync injected on purpose is
 //! detected, healed, kept as evidence and named by `bisect`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{bin, run, start_host, verify, wait, write_recording};
+use crate::common::{bin, run, start_host, verify, wait, write_recording};
 use snake_demo::rules::{SnakeGame, SnakeWorld};
 use tickline::model::Tick;
 use tickline::model::codec::encode;

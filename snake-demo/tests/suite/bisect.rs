@@ -1,7 +1,7 @@
 //! `bisect` names the first tick at which two recordings differ, and says when
 //! they agree.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

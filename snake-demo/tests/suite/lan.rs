@@ -2,11 +2,9 @@
 //! bot and three `join --bot --code` clients with 5% loss and 40 ms lag play 600
 //! ticks; every recording verifies and all agree on the checksum at tick 600.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{bin, start_host, verify, wait};
+use crate::common::{bin, start_host, verify, wait};
 
 #[test]
 fn a_host_and_three_bot_clients_agree_after_600_ticks() {

@@ -4,13 +4,11 @@
 //! 90 and differ from the other rooms'; the spectator is not in the game; and
 //! SIGTERM ends the server with exit 0 and its recordings finished.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::{bin, spawn_listening, terminate, verify, wait};
+use crate::common::{bin, spawn_listening, terminate, verify, wait};
 use snake_demo::rules::SnakeGame;
 use tickline::model::Body;
 use tickline::record::Recording;

@@ -1,11 +1,9 @@
 //! Local play through the binary: bots move through the same path as people,
 //! and a host predicts its own players and bots, so it never rolls back.
 
-mod common;
-
 use std::time::Duration;
 
-use common::run;
+use crate::common::run;
 
 fn stop_line(args: &[&str]) -> String {
     let out = run(args, Duration::from_secs(120));
