@@ -74,9 +74,19 @@ impl Lan {
 
     /// Adds a client behind `conditions`, recording into the test folder.
     pub fn add_client(&mut self, name: &str, conditions: LinkConditions) -> usize {
+        self.add(name, conditions, false)
+    }
+
+    /// Adds a spectator behind `conditions`, recording into the test folder.
+    pub fn add_spectator(&mut self, name: &str, conditions: LinkConditions) -> usize {
+        self.add(name, conditions, true)
+    }
+
+    fn add(&mut self, name: &str, conditions: LinkConditions, spectate: bool) -> usize {
         let transport = Conditioned::new(self.connector.connect().expect("host alive"), conditions);
         let config = ClientConfig {
             name: name.into(),
+            spectate,
             record: Some(self.dir.join(format!("{name}.tlrec"))),
             ..ClientConfig::default()
         };

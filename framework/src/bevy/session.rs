@@ -159,8 +159,8 @@ impl<G: Game> TicklineSession<G> {
         now: std::time::Duration,
     ) -> (Result<(), SessionError>, Vec<SessionEvent>) {
         match self {
-            TicklineSession::Host(h) => (h.update(now), h.drain_events()),
-            TicklineSession::Client(c) => (c.update(now), c.drain_events()),
+            TicklineSession::Host(h) => (h.update(now).map(drop), h.drain_events()),
+            TicklineSession::Client(c) => (c.update(now).map(drop), c.drain_events()),
         }
     }
 }

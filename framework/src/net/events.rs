@@ -8,6 +8,31 @@ use crate::record::RecordError;
 use crate::timeline::ConfigError;
 use crate::transport::TransportError;
 
+/// The head ticks one `update` of a session moved through: the per-tick hook of
+/// a headless loop (a bot decides once per tick, however often `update` runs).
+///
+/// ```
+/// # use tickline::net::Advanced;
+/// # use tickline::Tick;
+/// let advanced = Advanced { from: Tick(10), to: Tick(12) };
+/// assert_eq!(advanced.ticks().collect::<Vec<_>>(), [Tick(11), Tick(12)]);
+/// assert!(Advanced::default().ticks().next().is_none());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Advanced {
+    /// The head before the update.
+    pub from: Tick,
+    /// The head after it (not after `from` when the head did not move forward).
+    pub to: Tick,
+}
+
+impl Advanced {
+    /// The ticks moved through, `from` excluded, oldest first.
+    pub fn ticks(self) -> impl Iterator<Item = Tick> {
+        (self.from.0.saturating_add(1)..=self.to.0).map(Tick)
+    }
+}
+
 /// Something a game may want to show or react to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -17,6 +42,9 @@ pub enum SessionEvent {
         /// Our peer id.
         peer: PeerId,
     },
+    /// This spectator was welcomed: it receives the sealed log and holds no
+    /// player's id.
+    Watching,
     /// A peer's `Join` was sealed.
     Joined {
         /// Who.

@@ -45,6 +45,47 @@ impl Roster {
     }
 }
 
+/// How many seconds of checksums a session keeps (host and client alike).
+pub(super) const CHECKSUM_HISTORY_SECS: u64 = 60;
+
+/// The checksums a session computed of its recent sealed states, kept for a
+/// window of ticks so that peers can be compared at a common tick.
+#[derive(Clone, Debug)]
+pub(super) struct Checksums {
+    by_tick: BTreeMap<Tick, u64>,
+    /// Ticks kept behind the last sealed one.
+    keep: u64,
+}
+
+impl Checksums {
+    /// Keeps `keep` ticks behind the last sealed one.
+    pub(super) fn new(keep: u64) -> Self {
+        Checksums {
+            by_tick: BTreeMap::new(),
+            keep,
+        }
+    }
+
+    /// Notes a journaled tick's checksum, if it has one, and forgets what fell out
+    /// of the window.
+    pub(super) fn observe<G: Game>(&mut self, entry: &SealedEntry<G>) {
+        let Some(sum) = entry.checksum else { return };
+        self.by_tick.insert(entry.tick, sum);
+        while self
+            .by_tick
+            .first_key_value()
+            .is_some_and(|(t, _)| entry.tick.since(*t) > self.keep)
+        {
+            self.by_tick.pop_first();
+        }
+    }
+
+    /// The checksum of the sealed state at `tick`, if computed and still kept.
+    pub(super) fn at(&self, tick: Tick) -> Option<u64> {
+        self.by_tick.get(&tick).copied()
+    }
+}
+
 /// A session's recording file.
 pub(super) struct Recorder {
     writer: RecordingWriter<BufWriter<File>>,

@@ -15,6 +15,6 @@ mod server;
 
 pub use client::{ClientSession, ClientStatus};
 pub use config::{ClientConfig, HostConfig};
-pub use events::{PeerInfo, SessionError, SessionEvent, SessionStats};
+pub use events::{Advanced, PeerInfo, SessionError, SessionEvent, SessionStats};
 pub use host::HostSession;
 pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};

@@ -41,6 +41,17 @@ fn three_clients_on_a_noisy_link_keep_one_log() {
     lan.play(2000, 8);
     lan.settle();
 
+    // Every peer can be compared at one tick through its kept checksums.
+    let common = Tick(lan.host.sealed_tick().0 / 30 * 30);
+    let host_sum = lan
+        .host
+        .checksum_at(common)
+        .expect("the host keeps a minute");
+    for c in &lan.clients {
+        assert_eq!(c.checksum_at(common), Some(host_sum), "{c:?} at {common}");
+    }
+    assert_eq!(lan.clients[0].checksum_at(Tick(common.0 + 10_000)), None);
+
     let compared = lan.check_logs(&["ann", "bob", "cat"]);
     assert!(
         compared > 3 * 1900,
@@ -188,4 +199,41 @@ fn a_client_gone_past_the_grace_window_leaves_and_rejoins_as_new() {
     );
     lan.play(100, 10);
     lan.settle();
+}
+
+#[test]
+fn a_spectator_never_predicts_never_rolls_back_and_holds_no_player_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lan = Lan::new(dir.path(), host_config(dir.path()));
+    lan.add_client("ann", noisy(1));
+    lan.add_client("bob", noisy(2));
+    let watcher = lan.add_spectator("watcher", noisy(3));
+    lan.run_until(
+        "all clients welcomed",
+        Duration::from_secs(10),
+        all_connected,
+    );
+    // Every peer steers often on a jittery link: the players mispredict.
+    lan.play(600, 30);
+    lan.settle();
+
+    let player_rollbacks = lan.clients[0].stats().rollbacks + lan.clients[1].stats().rollbacks;
+    assert!(player_rollbacks > 0, "the players had to roll back");
+    let spectator = &mut lan.clients[watcher];
+    assert_eq!(spectator.stats().rollbacks, 0);
+    assert_eq!(spectator.head(), spectator.sealed_tick(), "no prediction");
+    assert_eq!(spectator.peer(), None, "a spectator is no player");
+    let events = &lan.events[watcher + 1];
+    assert!(events.contains(&SessionEvent::Watching), "{events:?}");
+    assert!(
+        !events.iter().any(|e| matches!(
+            e,
+            SessionEvent::Connected { .. } | SessionEvent::RolledBack { .. }
+        )),
+        "{events:?}"
+    );
+    // What it shows is the host's sealed state.
+    let tick = lan.clients[watcher].sealed_tick();
+    let sum = lan.clients[watcher].sealed_checksum();
+    assert_eq!(sum, lan.host.checksum_at(tick));
 }

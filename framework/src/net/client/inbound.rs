@@ -7,7 +7,7 @@ use crate::transport::{Channel, ClientTransport};
 
 use super::super::clock::{Clock, Timing};
 use super::super::events::SessionEvent;
-use super::super::journal::{Recorder, Roster, segment_path};
+use super::super::journal::{CHECKSUM_HISTORY_SECS, Checksums, Recorder, Roster, segment_path};
 use super::super::protocol::{
     CatchUp, ClientMsg, Hello, HostClock, HostMsg, PROTOCOL_VERSION, Resume, SealedRun, Welcome,
 };
@@ -129,7 +129,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     }
 
     fn on_welcome(&mut self, mut welcome: Welcome<G::Move>) {
-        let resumed = self.peer() == Some(welcome.peer);
+        let resumed = self.joined.as_ref().map(|j| j.peer) == Some(welcome.peer);
         self.phase = Phase::Running {
             last_heard: self.now,
         };
@@ -171,8 +171,13 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 Err(e) => return self.stop(format!("the host's snapshot does not decode: {e}")),
             },
         }
-        self.events
-            .push(SessionEvent::Connected { peer: welcome.peer });
+        // A spectator holds no player's id: the one the host keys it by is
+        // internal (its resume token's peer), never a slot in the game.
+        self.events.push(if self.config.spectate {
+            SessionEvent::Watching
+        } else {
+            SessionEvent::Connected { peer: welcome.peer }
+        });
         for m in std::mem::take(&mut self.early) {
             self.commit(m);
         }
@@ -194,6 +199,13 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 welcome.checksum_interval
             },
             snapshot_interval: self.config.snapshot_interval,
+            // A spectator has nothing to predict with: it shows sealed ticks
+            // only, so it never rolls back.
+            max_prediction: if self.config.spectate {
+                0
+            } else {
+                self.config.timeline.max_prediction
+            },
             ..self.config.timeline.clone()
         };
         let mut previous = self.joined.take();
@@ -219,6 +231,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             timeline,
             clock,
             roster,
+            checksums: Checksums::new(CHECKSUM_HISTORY_SECS * u64::from(welcome.tick_rate.max(1))),
             recorder,
             segments: segments + u32::from(self.config.record.is_some()),
             heal: None,

@@ -11,7 +11,7 @@ use crate::timeline::Timeline;
 
 use super::super::clock::Clock;
 use super::super::events::SessionEvent;
-use super::super::journal::{Recorder, Roster, record_entry, record_event};
+use super::super::journal::{Checksums, Recorder, Roster, record_entry, record_event};
 use super::outbound::Outbound;
 
 /// A change to inject into the sealed state just before a tick is sealed.
@@ -28,6 +28,8 @@ pub(super) struct Joined<G: Game> {
     pub(super) timeline: Timeline<G>,
     pub(super) clock: Clock,
     pub(super) roster: Roster,
+    /// Our checksums of recent sealed ticks.
+    pub(super) checksums: Checksums,
     pub(super) recorder: Option<Recorder>,
     /// Recording segments started so far (a re-join starts `path.N`).
     pub(super) segments: u32,
@@ -132,6 +134,7 @@ impl<G: Game> Joined<G> {
     fn drain_journal(&mut self, events: &mut Vec<SessionEvent>) {
         for entry in self.timeline.drain_journal() {
             self.roster.observe(&entry, events);
+            self.checksums.observe(&entry);
             record_entry(&mut self.recorder, &entry, events);
             if let Some(sum) = entry.checksum
                 && self.checksum_interval > 0

@@ -19,7 +19,7 @@ use crate::timeline::Timeline;
 use crate::transport::{ClientEvent, ClientTransport};
 
 use super::config::ClientConfig;
-use super::events::{SessionError, SessionEvent, SessionStats};
+use super::events::{Advanced, SessionError, SessionEvent, SessionStats};
 use super::protocol::decode_host;
 use joined::Joined;
 use link::Link;
@@ -88,8 +88,11 @@ impl<G: Game, T: ClientTransport> std::fmt::Debug for ClientSession<G, T> {
 }
 
 impl<G: Game, T: ClientTransport> ClientSession<G, T> {
-    /// Our peer id, once welcomed.
+    /// Our peer id, once welcomed (`None` for a spectator, which is no player).
     pub fn peer(&self) -> Option<PeerId> {
+        if self.config.spectate {
+            return None;
+        }
         self.joined.as_ref().map(|j| j.peer)
     }
 }
@@ -183,9 +186,25 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         self.timeline().map_or(Tick::GENESIS, Timeline::sealed_tick)
     }
 
+    /// The predicted head tick (the sealed tick for a spectator; genesis before
+    /// the welcome).
+    pub fn head(&self) -> Tick {
+        self.timeline().map_or(Tick::GENESIS, Timeline::head)
+    }
+
     /// Checksum of the sealed state, once welcomed.
     pub fn sealed_checksum(&mut self) -> Option<u64> {
         self.joined.as_mut().map(|j| j.timeline.sealed_checksum())
+    }
+
+    /// This client's checksum of its sealed state at `tick`, to compare with the
+    /// host's [`HostSession::checksum_at`](crate::net::HostSession::checksum_at):
+    /// kept for the last minute of ticks at which the client computed one (every
+    /// tick when it records, otherwise every
+    /// [`HostConfig::checksum_interval`](crate::net::HostConfig::checksum_interval)
+    /// ticks, the ones it reports). `None` for other ticks.
+    pub fn checksum_at(&self, tick: Tick) -> Option<u64> {
+        self.joined.as_ref()?.checksums.at(tick)
     }
 
     /// Everyone in the sealed state (the host and earlier players included), by
@@ -269,12 +288,24 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     }
 
     /// Runs the client up to `now`. Call every frame; it sends at most one
-    /// message per tick, and only when something is due.
+    /// message per tick, and only when something is due. The head ticks it moved
+    /// through come back (none before the first welcome): a bot acts once per
+    /// tick on them.
     ///
     /// # Errors
     ///
     /// [`SessionError::Transport`] if the transport failed beyond repair.
-    pub fn update(&mut self, now: Duration) -> Result<(), SessionError> {
+    pub fn update(&mut self, now: Duration) -> Result<Advanced, SessionError> {
+        let from = self.joined.as_ref().map(|j| j.timeline.head());
+        self.run(now)?;
+        let to = self.head();
+        Ok(Advanced {
+            from: from.unwrap_or(to),
+            to,
+        })
+    }
+
+    fn run(&mut self, now: Duration) -> Result<(), SessionError> {
         let start = *self.start.get_or_insert(now);
         self.now = now.saturating_sub(start);
         if matches!(self.phase, Phase::Stopped(_)) {

@@ -29,8 +29,8 @@ use crate::timeline::{SequencerConfig, Timeline, TimelineConfig};
 use crate::transport::{HostEvent, HostTransport};
 
 use super::config::HostConfig;
-use super::events::{PeerInfo, SessionError, SessionEvent, SessionStats};
-use super::journal::{Recorder, Roster};
+use super::events::{Advanced, PeerInfo, SessionError, SessionEvent, SessionStats};
+use super::journal::{CHECKSUM_HISTORY_SECS, Recorder, Roster};
 use handshake::clean_name;
 use resend::ResendBuffer;
 use sealer::Sealer;
@@ -120,7 +120,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let sequencer_config = SequencerConfig {
             max_ahead: config.max_ahead,
         };
-        let keep_checksums = 60 * u64::from(tick_rate);
+        let keep_checksums = CHECKSUM_HISTORY_SECS * u64::from(tick_rate);
         let mut sealer = Sealer::new(
             genesis,
             config.seed,
@@ -350,12 +350,14 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     }
 
     /// Runs the host up to `now`: takes messages, seals ticks due on its clock,
-    /// sends sealed ticks to every client. Call every frame.
+    /// sends sealed ticks to every client. Call every frame; the ticks its clock
+    /// moved through come back (the host's players act once per tick on them).
     ///
     /// # Errors
     ///
     /// [`SessionError::Transport`] if the transport itself failed (its socket).
-    pub fn update(&mut self, now: Duration) -> Result<(), SessionError> {
+    pub fn update(&mut self, now: Duration) -> Result<Advanced, SessionError> {
+        let from = self.head();
         let start = *self.start.get_or_insert(now);
         self.now = now.saturating_sub(start);
         self.transport.update(now)?;
@@ -378,6 +380,9 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         if self.send_frames() && std::mem::take(&mut self.queued) {
             self.transport.flush();
         }
-        Ok(())
+        Ok(Advanced {
+            from,
+            to: self.head(),
+        })
     }
 }

@@ -2,8 +2,7 @@
 //! the host's players see), kept in step, with the host's checksum of every
 //! recent sealed tick.
 
-use std::collections::BTreeMap;
-
+use super::super::journal::Checksums;
 use crate::model::{Body, Commit, CommitId, Game, Tick};
 use crate::timeline::{
     Accepted, Rollback, SealedEntry, Sequencer, SequencerConfig, SequencerError, Timeline,
@@ -33,9 +32,7 @@ pub(super) struct Admitted<M> {
 pub(super) struct Sealer<G: Game> {
     sequencer: Sequencer<G::Move>,
     timeline: Timeline<G>,
-    checksums: BTreeMap<Tick, u64>,
-    /// Checksums are kept this many ticks.
-    keep: u64,
+    checksums: Checksums,
 }
 
 impl<G: Game> Sealer<G> {
@@ -56,8 +53,7 @@ impl<G: Game> Sealer<G> {
         Ok(Sealer {
             sequencer: Sequencer::new(sequencer, Tick::GENESIS),
             timeline: Timeline::new(crate::model::PeerId::HOST, genesis, seed, timeline)?,
-            checksums: BTreeMap::new(),
-            keep: keep_checksums,
+            checksums: Checksums::new(keep_checksums),
         })
     }
 
@@ -71,7 +67,7 @@ impl<G: Game> Sealer<G> {
 
     /// The host's checksum at a recent sealed tick.
     pub(super) fn checksum_at(&self, tick: Tick) -> Option<u64> {
-        self.checksums.get(&tick).copied()
+        self.checksums.at(tick)
     }
 
     /// Mints a `Join` or `Leave` for the next open tick.
@@ -159,18 +155,8 @@ impl<G: Game> Sealer<G> {
             }
         }
         for entry in self.timeline.drain_journal() {
-            if let Some(sum) = entry.checksum {
-                self.checksums.insert(entry.tick, sum);
-            }
+            self.checksums.observe(&entry);
             out.entries.push(entry);
-        }
-        let sealed = self.sequencer.sealed_tick();
-        while self
-            .checksums
-            .first_key_value()
-            .is_some_and(|(t, _)| sealed.since(*t) > self.keep)
-        {
-            self.checksums.pop_first();
         }
         out
     }
