@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::model::codec::CodecError;
 use crate::model::{CommitId, PeerId, Tick};
 use crate::record::RecordError;
-use crate::timeline::ConfigError;
+use crate::timeline::{ConfigError, Rollback};
 use crate::transport::TransportError;
 
 /// The head ticks one `update` of a session moved through: the per-tick hook of
@@ -101,7 +101,7 @@ pub enum SessionEvent {
     /// The host refused our handshake; the client stops.
     Rejected {
         /// Why.
-        reason: String,
+        reason: Rejection,
     },
     /// One of our commits was refused by the host and will never be sealed.
     Refused {
@@ -115,6 +115,28 @@ pub enum SessionEvent {
         /// Why.
         reason: String,
     },
+}
+
+/// Why the host refused a client (see [`SessionEvent::Rejected`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Every slot of the host or server is taken.
+    #[error("the server is full")]
+    ServerFull,
+    /// The host's own words (another game or version, a wrong room code, a full
+    /// room, no room for another spectator).
+    #[error("{0}")]
+    ByHost(String),
+}
+
+impl From<Rollback> for SessionEvent {
+    fn from(r: Rollback) -> Self {
+        SessionEvent::RolledBack {
+            from: r.from,
+            depth: r.depth,
+        }
+    }
 }
 
 /// Counters for an overlay or a benchmark.

@@ -4,17 +4,21 @@
 //! Both sessions are driven by `update(now)` with the time passed in; they do no IO
 //! of their own beyond the transport and the optional recording file.
 
+mod cadence;
 mod client;
 mod clock;
 mod config;
 mod events;
 mod host;
 mod journal;
+/// The wire protocol (`docs/protocol.md`), for the fuzz targets, tests and tools
+/// that speak it raw. Not part of the game API: sessions speak it for you.
+#[doc(hidden)]
 pub mod protocol;
 mod server;
 
 pub use client::{ClientSession, ClientStatus};
 pub use config::{ClientConfig, HostConfig};
-pub use events::{Advanced, PeerInfo, SessionError, SessionEvent, SessionStats};
+pub use events::{Advanced, PeerInfo, Rejection, SessionError, SessionEvent, SessionStats};
 pub use host::HostSession;
 pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};

@@ -3,15 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::codec::{CodecError, MAX_STATE_BYTES, decode, encode};
+use crate::model::codec::{CodecError, decode, encode};
 use crate::model::{Commit, CommitId, PeerId, SealedTick, Tick};
 
 /// Bumped on any change to these messages; a `Hello` with another version is rejected.
 pub const PROTOCOL_VERSION: u32 = 3;
-/// Largest message a client may send; a larger one gets it disconnected.
-pub const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
-/// Largest message a host may send (a welcome holds a snapshot).
-pub const MAX_HOST_MESSAGE: usize = MAX_STATE_BYTES + 64 * 1024;
+/// Largest message a client may send; a larger one gets it disconnected (the
+/// transports' limit, [`crate::transport::MAX_MESSAGE_TO_HOST`]).
+pub const MAX_CLIENT_MESSAGE: usize = crate::transport::MAX_MESSAGE_TO_HOST;
+/// Largest message a host may send: a welcome holds a snapshot (the transports'
+/// limit, [`crate::transport::MAX_MESSAGE_TO_CLIENT`]).
+pub const MAX_HOST_MESSAGE: usize = crate::transport::MAX_MESSAGE_TO_CLIENT;
 /// Per-tick messages are filled up to this many bytes, under renet's 1200-byte slice.
 pub const FREQUENT_MESSAGE_BUDGET: usize = 1100;
 /// Longest player name, in characters.

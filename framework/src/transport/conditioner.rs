@@ -13,8 +13,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
 use super::{
-    Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, SendError,
-    TransportError,
+    Channel, ClientEvent, ClientTransport, ConnId, DisconnectReason, HostEvent, HostTransport,
+    SendError, TransportError,
 };
 
 /// How badly the link behaves.
@@ -334,9 +334,10 @@ impl<T: ClientTransport> Conditioned<T> {
         for (_, channel, bytes) in due {
             if let Err(SendError::Full { .. }) = self.inner.send(channel, bytes) {
                 self.inner.disconnect();
-                self.client_events.push_back(ClientEvent::Disconnected(
-                    "a reliable message did not fit its channel".into(),
-                ));
+                self.client_events
+                    .push_back(ClientEvent::Disconnected(DisconnectReason::Other(
+                        "a reliable message did not fit its channel".into(),
+                    )));
             }
         }
         self.inner.flush();

@@ -6,8 +6,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
 
 use super::{
-    Channel, ClientEvent, ClientTransport, ConnId, HostEvent, HostTransport, SendError,
-    TransportError,
+    Channel, ClientEvent, ClientTransport, ConnId, DisconnectReason, HostEvent, HostTransport,
+    SendError, TransportError,
 };
 
 enum Frame {
@@ -174,16 +174,19 @@ impl ClientTransport for MemoryClient {
                 }
                 Ok(Frame::Close) => {
                     self.link = None;
-                    self.events.push_back(ClientEvent::Disconnected(
-                        "the host closed the connection".into(),
-                    ));
+                    self.events
+                        .push_back(ClientEvent::Disconnected(DisconnectReason::Other(
+                            "the host closed the connection".into(),
+                        )));
                     break;
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     self.link = None;
                     self.events
-                        .push_back(ClientEvent::Disconnected("the host is gone".into()));
+                        .push_back(ClientEvent::Disconnected(DisconnectReason::Other(
+                            "the host is gone".into(),
+                        )));
                     break;
                 }
             }

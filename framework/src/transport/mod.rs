@@ -12,6 +12,16 @@ pub(crate) mod renet;
 
 use std::time::Duration;
 
+use crate::model::codec::MAX_STATE_BYTES;
+
+/// Part of the transport contract: a transport carries a message of up to this
+/// many bytes from a client whole (larger ones may end the connection).
+pub const MAX_MESSAGE_TO_HOST: usize = 16 * 1024;
+/// Part of the transport contract: a transport carries a message of up to this
+/// many bytes from the host whole: a snapshot of the largest state a session
+/// accepts, and room for what comes with it.
+pub const MAX_MESSAGE_TO_CLIENT: usize = MAX_STATE_BYTES + 64 * 1024;
+
 pub use conditioner::{Conditioned, LinkConditions};
 pub use memory::{MemoryClient, MemoryConnector, MemoryHost, memory_hub};
 #[cfg(feature = "renet")]
@@ -20,9 +30,19 @@ pub use renet::{
     RoomCode, RoomCodeError, TransportStats, resolve,
 };
 
-/// The reason a client transport gives when the host refused the connection
-/// because every slot is taken; the client session stops on it.
-pub const SERVER_FULL: &str = "the server is full";
+/// Why a client's connection ended, as its transport knows it: what a session
+/// acts on is a variant, what people read is its `Display`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The host refused the connection because every slot is taken: the client
+    /// session stops instead of trying again.
+    #[error("the server is full")]
+    ServerFull,
+    /// Any other end (the host is gone, a timeout, a socket error), in words.
+    #[error("{0}")]
+    Other(String),
+}
 
 /// Identifies one connection on a host transport (a reconnecting client gets a new one).
 pub type ConnId = u64;
@@ -53,7 +73,7 @@ pub enum ClientEvent {
     /// The connection is up: the handshake can start.
     Connected,
     /// The connection ended.
-    Disconnected(String),
+    Disconnected(DisconnectReason),
     /// A message arrived on a channel.
     Message(Channel, Vec<u8>),
 }

@@ -153,9 +153,9 @@ fn watch(
 ) {
     for TicklineEvent(event) in events.read() {
         match event {
-            SessionEvent::Rejected { reason } if reason == tickline::transport::SERVER_FULL => {
-                control.failure = Some(reason.clone())
-            }
+            SessionEvent::Rejected {
+                reason: reason @ Rejection::ServerFull,
+            } => control.failure = Some(reason.to_string()),
             SessionEvent::Rejected { reason } => {
                 control.failure = Some(format!("the host refused to let us in: {reason}"))
             }

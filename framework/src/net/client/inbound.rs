@@ -6,7 +6,7 @@ use crate::timeline::{Timeline, TimelineConfig};
 use crate::transport::{Channel, ClientTransport};
 
 use super::super::clock::{Clock, Timing};
-use super::super::events::SessionEvent;
+use super::super::events::{Rejection, SessionEvent};
 use super::super::journal::{CHECKSUM_HISTORY_SECS, Checksums, Recorder, Roster, segment_path};
 use super::super::protocol::{
     CatchUp, ClientMsg, Hello, HostClock, HostMsg, PROTOCOL_VERSION, Resume, SealedRun, Welcome,
@@ -45,7 +45,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             HostMsg::Reject { reason } => {
                 tracing::warn!("rejected by the host: {reason}");
                 self.events.push(SessionEvent::Rejected {
-                    reason: reason.clone(),
+                    reason: Rejection::ByHost(reason.clone()),
                 });
                 self.stop(format!("rejected: {reason}"));
             }
@@ -116,12 +116,8 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         }
         // Relayed commits first: a sealed tick that agrees with them then costs
         // nothing.
-        if let Some(r) = j.timeline.receive_relayed_all(relayed) {
-            self.events.push(SessionEvent::RolledBack {
-                from: r.from,
-                depth: r.depth,
-            });
-        }
+        let rollback = j.timeline.receive_relayed_all(relayed);
+        self.events.extend(rollback.map(SessionEvent::from));
         match run.expand() {
             Ok(ticks) => j.receive_sealed(ticks, &mut self.events),
             Err(e) => tracing::warn!("bad sealed ticks from the host: {e}"),
@@ -265,22 +261,6 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 None
             }
         }
-    }
-
-    /// While running: move the head, send what is due on this tick, flush.
-    pub(super) fn run_ticks(&mut self) {
-        let Some(j) = self.joined.as_mut() else {
-            return;
-        };
-        j.advance_head(self.now);
-        let tick = (self.now.as_micros() * u128::from(j.tick_rate) / 1_000_000) as u64;
-        let update = j.outbound.due(self.now, tick, &mut j.timeline, &j.clock);
-        if let Some(update) = update
-            && let Err(e) = self.link.send(Channel::Unreliable, &update)
-        {
-            tracing::warn!("cannot send an update: {e}");
-        }
-        self.link.flush_if_queued();
     }
 }
 

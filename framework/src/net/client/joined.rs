@@ -82,12 +82,7 @@ impl<G: Game> Joined<G> {
         for st in ticks {
             match self.timeline.receive_sealed(st) {
                 Ok(outcome) => {
-                    if let Some(r) = outcome.rollback {
-                        events.push(SessionEvent::RolledBack {
-                            from: r.from,
-                            depth: r.depth,
-                        });
-                    }
+                    events.extend(outcome.rollback.map(SessionEvent::from));
                 }
                 Err(e) => tracing::warn!("bad sealed tick from the host: {e}"),
             }

@@ -2,9 +2,10 @@
 //! host welcomed it ([`Joined`]: timeline, clock, recording), which survives a
 //! dropped connection so that the game keeps predicting while it reconnects.
 //!
-//! `inbound` handles what the host sends, `outbound` decides what to send and
-//! when (at most one message per tick, nothing when nothing is due), `link` owns
-//! the transport and says `Bye` however the client stops.
+//! `inbound` handles what the host sends and the handshake, `outbound` decides
+//! what to send and when (at most one message per tick, nothing when nothing is
+//! due) and sends it, `link` owns the transport and says `Bye` however the
+//! client stops.
 
 mod inbound;
 mod joined;
@@ -16,10 +17,10 @@ use std::time::Duration;
 
 use crate::model::{CommitId, Game, GameIdentity, PeerId, Tick};
 use crate::timeline::Timeline;
-use crate::transport::{ClientEvent, ClientTransport};
+use crate::transport::{ClientEvent, ClientTransport, DisconnectReason};
 
 use super::config::ClientConfig;
-use super::events::{Advanced, SessionError, SessionEvent, SessionStats};
+use super::events::{Advanced, Rejection, SessionError, SessionEvent, SessionStats};
 use super::protocol::decode_host;
 use joined::Joined;
 use link::Link;
@@ -324,7 +325,13 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     fn on_transport_event(&mut self, event: ClientEvent) {
         match event {
             ClientEvent::Connected => self.send_hello(),
-            ClientEvent::Disconnected(reason) => self.dropped(reason),
+            ClientEvent::Disconnected(DisconnectReason::ServerFull) if self.joined.is_none() => {
+                self.events.push(SessionEvent::Rejected {
+                    reason: Rejection::ServerFull,
+                });
+                self.phase = Phase::Stopped(DisconnectReason::ServerFull.to_string());
+            }
+            ClientEvent::Disconnected(reason) => self.dropped(reason.to_string()),
             ClientEvent::Message(_, bytes) => {
                 self.stats.bytes_in += bytes.len() as u64;
                 if let Phase::Running { last_heard } = &mut self.phase {
@@ -383,13 +390,6 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     /// The connection dropped: reconnect with backoff (unless stopped).
     fn dropped(&mut self, reason: String) {
         if matches!(self.phase, Phase::Stopped(_)) {
-            return;
-        }
-        if reason == crate::transport::SERVER_FULL && self.joined.is_none() {
-            self.events.push(SessionEvent::Rejected {
-                reason: reason.clone(),
-            });
-            self.phase = Phase::Stopped(reason);
             return;
         }
         if matches!(self.phase, Phase::Running { .. }) {

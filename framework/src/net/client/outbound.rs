@@ -9,16 +9,14 @@ use crate::net::protocol::{
     ClientMsg, ClockSample, FREQUENT_MESSAGE_BUDGET, MAX_COMMITS_PER_UPDATE, encode_msg,
 };
 use crate::timeline::Timeline;
+use crate::transport::{Channel, ClientTransport};
 
+use super::super::cadence::{ACK_EVERY, SEAL_BATCH, resend_after};
 use super::super::clock::Clock;
+use super::ClientSession;
 
-/// Acknowledge sealed ticks at most this often (the host resends after longer;
-/// a lost frame is reported at once as a gap).
-const ACK_EVERY: Duration = Duration::from_millis(500);
 /// A gap in the sealed ticks is reported again after the round trip plus this.
 const GAP_SLACK: Duration = Duration::from_millis(20);
-/// Unsealed commits are sent again after the round trip plus this.
-const RESEND_SLACK: Duration = Duration::from_millis(400);
 /// Ask for a clock echo this often, with an update going out anyway (on its own
 /// after twice as long; more often while few were measured).
 const CLOCK_EVERY: Duration = Duration::from_secs(1);
@@ -82,10 +80,10 @@ impl Outbound {
         }
         let lossy = self.lossy_until.is_some_and(|t| now < t);
         let repeat = std::mem::replace(&mut self.repeat, fresh && lossy);
-        // Sealed ticks come in batches of a quarter of a second: only a commit
-        // still unsealed well after that was probably lost.
-        let resend_after = clock.rtt() + clock.jitter() * 2 + RESEND_SLACK;
-        let resend = timeline.pending().next().is_some() && since(self.last_sent_at) > resend_after;
+        // Sealed ticks come in batches: only a commit still unsealed well after
+        // one was probably lost.
+        let wait = resend_after(clock.rtt(), clock.jitter(), SEAL_BATCH);
+        let resend = timeline.pending().next().is_some() && since(self.last_sent_at) > wait;
         let ack = timeline.sealed_tick();
         let ack_due = ack > self.acked && since(self.acked_at) >= ACK_EVERY;
         // A gap asks for the lost ticks at once, then at most once per round trip.
@@ -161,6 +159,24 @@ impl Outbound {
         {
             self.unechoed = None;
         }
+    }
+}
+
+impl<G: Game, T: ClientTransport> ClientSession<G, T> {
+    /// While running: move the head, send what is due on this tick, flush.
+    pub(super) fn run_ticks(&mut self) {
+        let Some(j) = self.joined.as_mut() else {
+            return;
+        };
+        j.advance_head(self.now);
+        let tick = (self.now.as_micros() * u128::from(j.tick_rate) / 1_000_000) as u64;
+        let update = j.outbound.due(self.now, tick, &mut j.timeline, &j.clock);
+        if let Some(update) = update
+            && let Err(e) = self.link.send(Channel::Unreliable, &update)
+        {
+            tracing::warn!("cannot send an update: {e}");
+        }
+        self.link.flush_if_queued();
     }
 }
 

@@ -155,12 +155,8 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Folds the commits admitted since the last call into the host's prediction:
     /// one re-prediction per frame, however many commits arrived.
     pub(super) fn refresh_prediction(&mut self) {
-        if let Some(r) = self.sealer.refresh() {
-            self.events.push(SessionEvent::RolledBack {
-                from: r.from,
-                depth: r.depth,
-            });
-        }
+        let rollback = self.sealer.refresh();
+        self.events.extend(rollback.map(SessionEvent::from));
     }
 
     pub(super) fn on_checksum(&mut self, conn: ConnId, peer: PeerId, tick: Tick, value: u64) {

@@ -9,17 +9,11 @@ use std::time::Duration;
 use crate::model::{Commit, PeerId, Tick};
 use crate::transport::ConnId;
 
+use super::super::cadence::{ACK_EVERY, SEAL_BATCH, resend_after};
 use super::handshake::Occupancy;
 
 /// A clock echo waits at most this long for a frame to ride along with.
 const ECHO_WAIT: Duration = Duration::from_millis(250);
-/// Unacknowledged sealed ticks are sent again after the round trip plus this
-/// (longer than a client waits between acknowledgements; a lost frame followed
-/// by another is reported by the client as a gap long before).
-const RESEND_SLACK: Duration = Duration::from_millis(650);
-/// A client with unsent sealed ticks hears from the host at least this often
-/// (sealed ticks are otherwise batched by the quarter of a second).
-const KEEP_ALIVE: Duration = Duration::from_millis(250);
 
 /// One connection.
 #[derive(Debug)]
@@ -82,8 +76,11 @@ impl<M> Conn<M> {
     /// unacknowledged ticks when their acknowledgement is overdue.
     pub(super) fn frame_due(&mut self, now: Duration, sealed: Tick, progress_every: u64) -> bool {
         let since = |t: Duration| now.saturating_sub(t);
-        let resend_after = self.rtt.unwrap_or(Duration::from_millis(100)) + RESEND_SLACK;
-        if self.unacked_since.is_some_and(|t| since(t) > resend_after) {
+        // Unacknowledged sealed ticks go again once an acknowledgement is
+        // overdue (a lost frame followed by another is reported as a gap sooner).
+        let rtt = self.rtt.unwrap_or(Duration::from_millis(100));
+        let wait = resend_after(rtt, Duration::ZERO, ACK_EVERY);
+        if self.unacked_since.is_some_and(|t| since(t) > wait) {
             self.sent_through = self.ack;
             self.unacked_since = None;
         }
@@ -100,7 +97,7 @@ impl<M> Conn<M> {
             || self.resend_now
             || echo_waited
             || unsent >= progress_every
-            || (unsent > 0 && since_frame >= KEEP_ALIVE)
+            || (unsent > 0 && since_frame >= SEAL_BATCH)
     }
 }
 

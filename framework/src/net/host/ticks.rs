@@ -3,6 +3,7 @@
 
 use crate::model::Body;
 use crate::model::{Game, Tick};
+use crate::net::cadence::seal_batch_ticks;
 use crate::net::events::SessionEvent;
 use crate::net::journal::record_entry;
 use crate::net::protocol::{FREQUENT_MESSAGE_BUDGET, HostClock, HostMsg, encode_msg};
@@ -22,12 +23,8 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         for st in &sealed.ticks {
             self.resend.push(st);
         }
-        for r in sealed.rollbacks {
-            self.events.push(SessionEvent::RolledBack {
-                from: r.from,
-                depth: r.depth,
-            });
-        }
+        self.events
+            .extend(sealed.rollbacks.into_iter().map(SessionEvent::from));
         for entry in sealed.entries {
             self.roster.observe(&entry, &mut self.events);
             for commit in &entry.commits {
@@ -142,7 +139,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let progress_every = if c.spectator {
             1
         } else {
-            (u64::from(self.tick_rate) / 4).max(1)
+            seal_batch_ticks(self.tick_rate)
         };
         if !c.frame_due(now, sealed, progress_every) {
             return None;

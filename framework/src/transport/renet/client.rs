@@ -14,7 +14,9 @@ use super::{
     BULK_BYTES, CLIENT_RELIABLE_BYTES, RELIABLE, RenetClientConfig, UNRELIABLE, channel_id,
     connection_config, open_netcode,
 };
-use crate::transport::{Channel, ClientEvent, ClientTransport, SendError, TransportError};
+use crate::transport::{
+    Channel, ClientEvent, ClientTransport, DisconnectReason, SendError, TransportError,
+};
 
 struct Connection {
     renet: RenetClient,
@@ -40,7 +42,11 @@ impl Connection {
 
     /// Receives and processes datagrams, progresses timers. Returns why the
     /// connection ended, if it did.
-    fn update(&mut self, dt: Duration, buffer: &mut [u8]) -> Result<Option<String>, io::Error> {
+    fn update(
+        &mut self,
+        dt: Duration,
+        buffer: &mut [u8],
+    ) -> Result<Option<DisconnectReason>, io::Error> {
         if let Some((packet, addr)) = self.netcode.update(dt) {
             self.socket.send_to(packet, addr)?;
         }
@@ -67,9 +73,10 @@ impl Connection {
             self.renet.disconnect_due_to_transport();
             // netcode denies a connection only when every slot is taken.
             if reason == renetcode::DisconnectReason::ConnectionDenied {
-                return Ok(Some(crate::transport::SERVER_FULL.to_string()));
+                return Ok(Some(DisconnectReason::ServerFull));
             }
-            return Ok(Some(format!("the host closed the connection ({reason:?})")));
+            let why = format!("the host closed the connection ({reason:?})");
+            return Ok(Some(DisconnectReason::Other(why)));
         }
         if self.netcode.is_connected() {
             self.renet.set_connected();
@@ -79,7 +86,7 @@ impl Connection {
         self.renet.update(dt);
         if let Some(reason) = self.renet.disconnect_reason() {
             self.close();
-            return Ok(Some(reason.to_string()));
+            return Ok(Some(DisconnectReason::Other(reason.to_string())));
         }
         Ok(None)
     }
@@ -141,7 +148,7 @@ impl RenetClientTransport {
         })
     }
 
-    fn end(&mut self, reason: String) {
+    fn end(&mut self, reason: DisconnectReason) {
         if let Some(conn) = self.conn.as_mut().filter(|c| !c.ended) {
             conn.ended = true;
             self.events.push_back(ClientEvent::Disconnected(reason));
@@ -179,7 +186,9 @@ impl ClientTransport for RenetClientTransport {
         };
         match (ended, flushed) {
             (Ok(Some(reason)), _) => self.end(reason),
-            (Err(e), _) | (_, Err(e)) => self.end(format!("socket error: {e}")),
+            (Err(e), _) | (_, Err(e)) => {
+                self.end(DisconnectReason::Other(format!("socket error: {e}")))
+            }
             _ => {}
         }
         Ok(())
@@ -222,8 +231,7 @@ impl ClientTransport for RenetClientTransport {
         if let Some(conn) = self.conn.as_mut().filter(|c| !c.ended)
             && let Err(e) = conn.flush()
         {
-            let reason = format!("socket error: {e}");
-            self.end(reason);
+            self.end(DisconnectReason::Other(format!("socket error: {e}")));
         }
     }
 }

@@ -24,8 +24,8 @@ use renetcode::{
 };
 
 use super::{Channel, TransportError};
+use super::{MAX_MESSAGE_TO_CLIENT, MAX_MESSAGE_TO_HOST};
 use crate::model::{Game, GameIdentity, SchemaError};
-use crate::net::protocol::{MAX_CLIENT_MESSAGE, MAX_HOST_MESSAGE};
 
 pub use client::RenetClientTransport;
 pub use code::{RoomCode, RoomCodeError};
@@ -37,7 +37,7 @@ pub(crate) const UNRELIABLE: u8 = 1;
 /// The renet channels Tickline uses, on both sides.
 ///
 /// The host's reliable channel holds two of the largest messages the protocol lets
-/// a host send ([`MAX_HOST_MESSAGE`]: a Welcome and a Heal at once); the client's
+/// a host send ([`MAX_MESSAGE_TO_CLIENT`]: a Welcome and a Heal at once); the client's
 /// holds many of the largest a client may send. A message that still does not fit
 /// ends its connection with a reason (never a silent drop).
 pub(crate) fn connection_config() -> ConnectionConfig {
@@ -65,9 +65,9 @@ pub(crate) fn connection_config() -> ConnectionConfig {
 }
 
 /// Capacity of the host's reliable channel: a Welcome and a Heal of the largest size.
-pub(crate) const HOST_RELIABLE_BYTES: usize = 2 * MAX_HOST_MESSAGE;
+pub(crate) const HOST_RELIABLE_BYTES: usize = 2 * MAX_MESSAGE_TO_CLIENT;
 /// Capacity of a client's reliable channel.
-pub(crate) const CLIENT_RELIABLE_BYTES: usize = 64 * MAX_CLIENT_MESSAGE;
+pub(crate) const CLIENT_RELIABLE_BYTES: usize = 64 * MAX_MESSAGE_TO_HOST;
 
 /// Most bytes renet hands out per flush. A bulk transfer such as a 10 MB Welcome
 /// spreads over many flushes (see [`BULK_BYTES`]); each burst must fit the
