@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::model::{Game, PeerId};
 use crate::net::events::SessionError;
-use crate::net::protocol::HostMsg;
+use crate::net::protocol::{Hello, HostMsg};
 use crate::transport::{Channel, ConnId, HostTransport};
 
 use super::{HostSession, LINGER};
@@ -15,6 +15,14 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Serves room `room` of a server: a `Hello` must name it.
     pub(crate) fn set_room(&mut self, room: &str) {
         self.room = Some(room.to_string());
+    }
+
+    /// A connection a server routed here by its `Hello`, which the server
+    /// decoded (once) to find the room: opened and handshaken at once.
+    pub(crate) fn open_with_hello(&mut self, conn: ConnId, hello: Hello, bytes: usize) {
+        self.table.open(conn, self.now);
+        self.stats.bytes_in += bytes as u64;
+        self.handshake(conn, hello);
     }
 
     /// The room this session serves on a server (`None` for a host that runs

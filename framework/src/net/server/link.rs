@@ -1,26 +1,60 @@
-//! A room's view of the server's one transport: events the server routed to
-//! the room, and sends that go straight out on the shared transport.
+//! A room's view of the server's one transport: the events the server routed to
+//! the room, and the transport itself, lent to the room for the length of one
+//! call (its update, its shutdown) and given back after. One thread drives every
+//! room, so the transport is owned by exactly one of them at a time: the server,
+//! or the room it is updating.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::model::Game;
+use crate::net::HostSession;
 use crate::transport::{Channel, ConnId, HostEvent, HostTransport, SendError, TransportError};
 
-/// The server's transport, shared by its rooms (one thread drives them all).
-pub(super) type Shared<T> = Arc<Mutex<T>>;
+/// The server's transport: with the server, or lent to one room for one call.
+pub(super) struct Slot<T>(Option<T>);
 
-/// Locks the shared transport (a panic elsewhere cannot leave it half-updated
-/// in a way that matters to a send, so a poisoned lock is taken as is).
-pub(super) fn lock<T>(shared: &Shared<T>) -> MutexGuard<'_, T> {
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
+impl<T> Slot<T> {
+    pub(super) fn new(transport: T) -> Self {
+        Slot(Some(transport))
+    }
+
+    /// The transport; it is away only while a room runs, never when the server
+    /// asks for it.
+    pub(super) fn get(&self) -> &T {
+        self.0
+            .as_ref()
+            .expect("the transport is back from the room it was lent to")
+    }
+
+    /// As [`Slot::get`], mutably.
+    pub(super) fn get_mut(&mut self) -> &mut T {
+        self.0
+            .as_mut()
+            .expect("the transport is back from the room it was lent to")
+    }
+
+    /// Lends the transport to a room's `session` for `f`, and takes it back.
+    pub(super) fn lend<G: Game, R>(
+        &mut self,
+        session: &mut HostSession<G, RoomLink<T>>,
+        f: impl FnOnce(&mut HostSession<G, RoomLink<T>>) -> R,
+    ) -> R
+    where
+        T: HostTransport,
+    {
+        session.transport_mut().lent = self.0.take();
+        let out = f(session);
+        self.0 = session.transport_mut().lent.take();
+        out
+    }
 }
 
 /// The transport a room's [`HostSession`](crate::net::HostSession) runs on: it
-/// reads what the server routed to the room and sends on the server's socket.
-/// Flushing is left to the server, once per round for all rooms.
+/// reads what the server routed to the room and sends on the server's transport
+/// while it is lent. Flushing is left to the server, once per round for all rooms.
 pub struct RoomLink<T> {
-    shared: Shared<T>,
+    lent: Option<T>,
     inbox: VecDeque<HostEvent>,
     flush_wanted: bool,
     /// Connections the room sent to since the last flush.
@@ -36,9 +70,9 @@ impl<T> std::fmt::Debug for RoomLink<T> {
 }
 
 impl<T: HostTransport> RoomLink<T> {
-    pub(super) fn new(shared: Shared<T>) -> Self {
+    pub(super) fn new() -> Self {
         RoomLink {
-            shared,
+            lent: None,
             inbox: VecDeque::new(),
             flush_wanted: false,
             sent_to: Vec::new(),
@@ -72,7 +106,7 @@ impl<T: HostTransport> RoomLink<T> {
 
 impl<T: HostTransport> HostTransport for RoomLink<T> {
     fn update(&mut self, _now: Duration) -> Result<(), TransportError> {
-        // The server updates the shared transport once per round.
+        // The server updates its transport once per round.
         Ok(())
     }
 
@@ -81,7 +115,12 @@ impl<T: HostTransport> HostTransport for RoomLink<T> {
     }
 
     fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
-        lock(&self.shared).send(conn, channel, bytes)?;
+        // The server lends its transport for every call into a room that sends.
+        let Some(transport) = self.lent.as_mut() else {
+            tracing::error!("a room sent to connection {conn} without the transport");
+            return Err(SendError::NotConnected);
+        };
+        transport.send(conn, channel, bytes)?;
         if self.sent_to.last() != Some(&conn) {
             self.sent_to.push(conn);
         }
@@ -89,7 +128,9 @@ impl<T: HostTransport> HostTransport for RoomLink<T> {
     }
 
     fn disconnect(&mut self, conn: ConnId) {
-        lock(&self.shared).disconnect(conn);
+        if let Some(transport) = self.lent.as_mut() {
+            transport.disconnect(conn);
+        }
         self.dropped.push(conn);
     }
 

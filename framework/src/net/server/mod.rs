@@ -14,7 +14,6 @@ mod routing;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::model::{Game, checksum::checksum_bytes};
@@ -22,7 +21,7 @@ use crate::net::{HostConfig, HostSession, SessionError, SessionEvent};
 use crate::transport::{ConnId, HostTransport};
 
 pub use link::RoomLink;
-use link::{Shared, lock};
+use link::Slot;
 pub use room::RoomStats;
 use room::{Room, recording_path};
 
@@ -133,7 +132,7 @@ enum Route {
 /// [`Server::update`].
 pub struct Server<G: Game, T> {
     config: ServerConfig,
-    transport: Shared<T>,
+    transport: Slot<T>,
     genesis: Genesis<G::State>,
     rooms: BTreeMap<String, Room<G, T>>,
     routes: BTreeMap<ConnId, Route>,
@@ -167,7 +166,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         crate::model::GameIdentity::of::<G>()?;
         Ok(Server {
             config,
-            transport: Arc::new(Mutex::new(transport)),
+            transport: Slot::new(transport),
             genesis: Box::new(genesis),
             rooms: BTreeMap::new(),
             routes: BTreeMap::new(),
@@ -182,7 +181,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
 
     /// Reads the transport (e.g. its bound address).
     pub fn with_transport<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        f(&lock(&self.transport))
+        f(self.transport.get())
     }
 
     /// The open rooms' names.
@@ -209,7 +208,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
     pub fn stats(&self) -> ServerStats {
         let mut s = self.stats.clone();
         s.rooms = self.rooms.len();
-        s.garbage = lock(&self.transport).garbage();
+        s.garbage = self.transport.get().garbage();
         for room in self.rooms.values() {
             let r = room.stats();
             s.players += r.players;
@@ -241,12 +240,8 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         let began = Instant::now();
         let start = *self.start.get_or_insert(now);
         self.now = now.saturating_sub(start);
-        let events = {
-            let mut t = lock(&self.transport);
-            t.update(now)?;
-            std::iter::from_fn(|| t.poll()).collect::<Vec<_>>()
-        };
-        for event in events {
+        self.transport.get_mut().update(now)?;
+        while let Some(event) = self.transport.get_mut().poll() {
             self.route(event);
         }
         let mut flush = Vec::new();
@@ -255,7 +250,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
                 continue;
             }
             let t0 = Instant::now();
-            room.session.update(now)?;
+            self.transport.lend(&mut room.session, |s| s.update(now))?;
             room.due_at = room.session.next_tick_at();
             room.busy += t0.elapsed();
             room.updates += 1;
@@ -276,7 +271,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         if !flush.is_empty() {
             flush.sort_unstable();
             flush.dedup();
-            lock(&self.transport).flush_conns(&flush);
+            self.transport.get_mut().flush_conns(&flush);
         }
         self.stats.busy += began.elapsed();
         self.stats.updates += 1;
@@ -302,7 +297,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
             record: recording.clone(),
             ..self.config.room.clone()
         };
-        let link = RoomLink::new(Arc::clone(&self.transport));
+        let link = RoomLink::new();
         let mut session = HostSession::new(config, (self.genesis)(name), link)?;
         session.set_room(name);
         tracing::info!("room {name:?} opened (seed {seed:016x})");
@@ -362,7 +357,10 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         self.stopping = true;
         let mut first_error = None;
         for (name, room) in &mut self.rooms {
-            if let Err(e) = room.session.shutdown(reason) {
+            if let Err(e) = self
+                .transport
+                .lend(&mut room.session, |s| s.shutdown(reason))
+            {
                 tracing::error!("room {name:?}: {e}");
                 first_error.get_or_insert(e);
             }
@@ -376,7 +374,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         for conn in pending {
             self.refuse(conn, reason.to_string());
         }
-        lock(&self.transport).flush();
+        self.transport.get_mut().flush();
         first_error.map_or(Ok(()), Err)
     }
 }

@@ -1,5 +1,5 @@
-//! One room of a server: a dedicated host session on the shared transport,
-//! with its recording's path and what it cost.
+//! One room of a server: a dedicated host session on the server's transport
+//! (lent to it for each update), with its recording's path and what it cost.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

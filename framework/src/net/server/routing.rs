@@ -9,7 +9,6 @@ use crate::net::protocol::{
 };
 use crate::transport::{Channel, ConnId, HostEvent, HostTransport};
 
-use super::link::lock;
 use super::{Route, Server, ServerEvent};
 
 /// A connection must send its `Hello` within this long.
@@ -44,7 +43,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
                             .deliver(HostEvent::Message(conn, channel, bytes));
                     }
                 }
-                Some(Route::Pending(_)) => self.first_message(conn, channel, bytes),
+                Some(Route::Pending(_)) => self.first_message(conn, bytes),
                 Some(Route::Closing(_)) | None => {}
             },
         }
@@ -52,14 +51,15 @@ impl<G: Game, T: HostTransport> Server<G, T> {
 
     /// The first message of a connection must be a `Hello`: it names the room
     /// (opened if new), and the room then handles the handshake itself.
-    fn first_message(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) {
-        let room = match decode_client::<G::Move>(&bytes) {
+    fn first_message(&mut self, conn: ConnId, bytes: Vec<u8>) {
+        let (room, hello) = match decode_client::<G::Move>(&bytes) {
             Ok(ClientMsg::Hello(hello)) if valid_room(&hello.room) => {
-                if hello.room.is_empty() {
+                let room = if hello.room.is_empty() {
                     DEFAULT_ROOM.to_string()
                 } else {
-                    hello.room
-                }
+                    hello.room.clone()
+                };
+                (room, hello)
             }
             Ok(ClientMsg::Hello(_)) => {
                 return self.refuse(
@@ -89,9 +89,12 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         let Some(r) = self.rooms.get_mut(&room) else {
             return;
         };
-        let link = r.session.transport_mut();
-        link.deliver(HostEvent::Connected(conn));
-        link.deliver(HostEvent::Message(conn, channel, bytes));
+        // The room takes the Hello as decoded here, and is updated this round
+        // (its answer goes out with the round's flush).
+        let size = bytes.len();
+        self.transport
+            .lend(&mut r.session, |s| s.open_with_hello(conn, hello, size));
+        r.due_at = Duration::ZERO;
         self.routes.insert(conn, Route::Room(room));
     }
 
@@ -102,7 +105,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
             reason: reason.clone(),
         };
         if let Ok(bytes) = encode_msg(&msg) {
-            let mut t = lock(&self.transport);
+            let t = self.transport.get_mut();
             if t.send(conn, Channel::Reliable, bytes).is_ok() {
                 t.flush_conns(&[conn]);
             }
@@ -131,7 +134,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
             if silent {
                 tracing::info!("connection {conn} sent no Hello within {HELLO_WAIT:?}");
             }
-            lock(&self.transport).disconnect(conn);
+            self.transport.get_mut().disconnect(conn);
             self.routes.remove(&conn);
         }
     }
