@@ -25,7 +25,7 @@ fn header<G: Game>(genesis: &G::State, seed: u64) -> Header {
 
 /// How the simulated network misbehaves.
 #[derive(Clone, Copy, Debug)]
-pub struct Link {
+pub struct Faults {
     /// Each message is delayed by 0..=max_delay steps (so messages also reorder).
     pub max_delay: u64,
     /// Percentage of messages delivered twice.
@@ -53,7 +53,7 @@ pub struct Cluster<G: Game> {
     rng: ChaCha8Rng,
     now: u64,
     seal_delay: u64,
-    link: Link,
+    link: Faults,
 }
 
 impl<G: Game> Cluster<G> {
@@ -62,7 +62,7 @@ impl<G: Game> Cluster<G> {
         genesis: G::State,
         n: usize,
         seed: u64,
-        link: Link,
+        link: Faults,
         seal_delay: u64,
         config: TimelineConfig,
     ) -> Self {

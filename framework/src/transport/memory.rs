@@ -15,7 +15,7 @@ enum Frame {
     Close,
 }
 
-struct Link {
+struct Pipe {
     tx: Sender<Frame>,
     rx: Receiver<Frame>,
 }
@@ -37,7 +37,7 @@ pub fn memory_hub() -> (MemoryHost, MemoryConnector) {
 /// Hands new connections to a [`MemoryHost`]. Cheap to clone.
 #[derive(Clone)]
 pub struct MemoryConnector {
-    requests: Sender<Link>,
+    requests: Sender<Pipe>,
 }
 
 impl std::fmt::Debug for MemoryConnector {
@@ -47,16 +47,16 @@ impl std::fmt::Debug for MemoryConnector {
 }
 
 impl MemoryConnector {
-    fn open(&self) -> Result<Link, TransportError> {
+    fn open(&self) -> Result<Pipe, TransportError> {
         let (to_host, from_client) = unbounded();
         let (to_client, from_host) = unbounded();
         self.requests
-            .send(Link {
+            .send(Pipe {
                 tx: to_client,
                 rx: from_client,
             })
             .map_err(|_| TransportError::Connect("the in-memory host is gone".into()))?;
-        Ok(Link {
+        Ok(Pipe {
             tx: to_host,
             rx: from_host,
         })
@@ -79,8 +79,8 @@ impl MemoryConnector {
 
 /// The host end of the memory transport.
 pub struct MemoryHost {
-    requests: Receiver<Link>,
-    links: BTreeMap<ConnId, Link>,
+    requests: Receiver<Pipe>,
+    links: BTreeMap<ConnId, Pipe>,
     events: VecDeque<HostEvent>,
     next_conn: ConnId,
 }
@@ -152,7 +152,7 @@ impl HostTransport for MemoryHost {
 /// A client end of the memory transport.
 pub struct MemoryClient {
     connector: MemoryConnector,
-    link: Option<Link>,
+    link: Option<Pipe>,
     events: VecDeque<ClientEvent>,
 }
 

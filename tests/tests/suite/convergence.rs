@@ -9,12 +9,12 @@ use rand_chacha::rand_core::RngCore;
 use tickline::model::{CommitId, Tick};
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::timeline::TimelineConfig;
-use tickline_e2e::cluster::{Cluster, Link};
+use tickline_e2e::cluster::{Cluster, Faults};
 
 fn run(
     peers: usize,
     seed: u64,
-    link: Link,
+    link: Faults,
     steps: u64,
     input_delay: u64,
     commit_percent: u64,
@@ -86,7 +86,7 @@ proptest! {
         input_delay in 1u64..4,
         commit_percent in 5u64..60,
     ) {
-        run(peers, seed, Link { max_delay, duplicate_percent }, 60, input_delay, commit_percent);
+        run(peers, seed, Faults { max_delay, duplicate_percent }, 60, input_delay, commit_percent);
     }
 }
 
@@ -95,7 +95,7 @@ fn a_long_noisy_session_converges() {
     let rollbacks = run(
         8,
         99,
-        Link {
+        Faults {
             max_delay: 6,
             duplicate_percent: 20,
         },
@@ -119,7 +119,7 @@ fn a_perfect_network_needs_no_rollback_for_own_commits() {
         Arena::with_players(1, 4),
         1,
         1,
-        Link {
+        Faults {
             max_delay: 0,
             duplicate_percent: 0,
         },

@@ -5,11 +5,11 @@ use tickline::model::Tick;
 use tickline::record::{Recording, Replayer, bisect};
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::timeline::TimelineConfig;
-use tickline_e2e::cluster::{Cluster, Link};
+use tickline_e2e::cluster::{Cluster, Faults};
 
 #[test]
 fn every_peers_recording_verifies_and_agrees() {
-    let link = Link {
+    let link = Faults {
         max_delay: 5,
         duplicate_percent: 10,
     };
