@@ -18,9 +18,10 @@ use crate::model::{Commit, Game, Tick, WorkSpace};
 
 use super::cursor::Cursor;
 use super::diff::{DEFAULT_FIELD_LIMIT, StateDiff, diff_states};
+use super::error::RecordError;
 use super::error::ReplayError;
 use super::index::{Index, first_difference};
-use super::reader::Stopped;
+use super::reader::{Expect, Stopped};
 use super::stream::RecordStream;
 
 /// Where the listed fields come from.
@@ -97,8 +98,10 @@ impl<M> Bisection<M> {
 /// [`ReplayError::Read`] if a file cannot be opened as a recording of `G`;
 /// [`ReplayError::NotSameSession`]; decoding errors of start states or snapshots.
 pub fn bisect<G: Game>(a: &Path, b: &Path) -> Result<Bisection<G::Move>, ReplayError> {
-    let ia = Index::build(RecordStream::<G>::open(a)?);
-    let ib = Index::build(RecordStream::<G>::open(b)?);
+    // The schema is traced once for the four streams opened below.
+    let expect = Expect::of::<G>().map_err(RecordError::from)?;
+    let ia = Index::build(RecordStream::<G>::open_with(a, &expect)?);
+    let ib = Index::build(RecordStream::<G>::open_with(b, &expect)?);
     same_session(&ia, &ib)?;
     let range = |i: &Index| (i.header.start_tick, i.last_tick);
     let mut out = Bisection {
@@ -121,8 +124,8 @@ pub fn bisect<G: Game>(a: &Path, b: &Path) -> Result<Bisection<G::Move>, ReplayE
     out.compared = compared;
     let from = agreed.unwrap_or(lo);
     let to = differs.unwrap_or(hi);
-    let mut ca = Cursor::<G>::open_at(a, &ia, from)?;
-    let mut cb = Cursor::<G>::open_at(b, &ib, from)?;
+    let mut ca = Cursor::<G>::open_at(a, &expect, &ia, from)?;
+    let mut cb = Cursor::<G>::open_at(b, &expect, &ib, from)?;
     let start_differs = agreed.is_none() && ca.checksum() != cb.checksum();
     let mut found = start_differs.then_some(from);
     while found.is_none() && ca.tick < to && ca.step() && cb.step() {

@@ -10,6 +10,7 @@ use crate::timeline::state_checksum;
 use super::error::ReplayError;
 use super::format::Record;
 use super::index::Index;
+use super::reader::Expect;
 use super::stream::RecordStream;
 
 /// A recording's state at one tick, and what the file says about that tick.
@@ -33,8 +34,13 @@ pub(super) struct Cursor<G: Game> {
 impl<G: Game> Cursor<G> {
     /// Opens `path` at the latest snapshot at or before `tick` (the start state if
     /// there is none), then steps to `tick`.
-    pub(super) fn open_at(path: &Path, index: &Index, tick: Tick) -> Result<Self, ReplayError> {
-        let mut stream = RecordStream::<G>::open(path)?;
+    pub(super) fn open_at(
+        path: &Path,
+        expect: &Expect,
+        index: &Index,
+        tick: Tick,
+    ) -> Result<Self, ReplayError> {
+        let mut stream = RecordStream::<G>::open_with(path, expect)?;
         let header = stream.header().clone();
         let (state, from) = match index.snapshots.at_or_before(tick) {
             Some(&(at, offset)) => {
