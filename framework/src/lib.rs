@@ -54,8 +54,8 @@ pub mod prelude {
         TickCtx, WorkSpace,
     };
     pub use crate::net::{
-        Advanced, ClientConfig, ClientSession, ClientStatus, HostConfig, HostSession, Rejection,
-        SessionError, SessionEvent,
+        Advanced, ClientConfig, ClientSession, ClientStatus, Handover, HostConfig, HostSession,
+        Rejection, SessionError, SessionEvent,
     };
     pub use crate::record::{
         Header, RecordStream, Recording, RecordingWriter, Replayer, bisect, verify_stream,

@@ -13,13 +13,36 @@ use crate::timeline::SealedEntry;
 
 use super::events::SessionEvent;
 
-/// Names of the peers in the sealed state, kept from sealed `Join` / `Leave`.
+/// Names of the peers in the sealed state, kept from sealed `Join` / `Leave`,
+/// and the lowest peer id not seen yet.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Roster {
     pub(super) names: BTreeMap<PeerId, String>,
+    next_peer: u64,
 }
 
 impl Roster {
+    /// A roster of `names` (a host's announcement, a handed-over session).
+    pub(super) fn from_entries(names: impl Iterator<Item = (PeerId, String)>) -> Self {
+        let mut roster = Roster::default();
+        for (peer, name) in names {
+            roster.saw(peer);
+            roster.names.insert(peer, name);
+        }
+        roster
+    }
+
+    /// The lowest peer id above every one this roster has seen.
+    pub(super) fn next_peer(&self) -> PeerId {
+        PeerId(self.next_peer)
+    }
+
+    fn saw(&mut self, peer: PeerId) {
+        if peer != PeerId::SYSTEM {
+            self.next_peer = self.next_peer.max(peer.0.saturating_add(1));
+        }
+    }
+
     /// Updates the roster from a sealed tick and reports joins and leaves.
     pub(super) fn observe<G: Game>(
         &mut self,
@@ -29,6 +52,7 @@ impl Roster {
         for commit in &entry.commits {
             match &commit.body {
                 Body::Join { peer, name } => {
+                    self.saw(*peer);
                     self.names.insert(*peer, name.clone());
                     events.push(SessionEvent::Joined {
                         peer: *peer,

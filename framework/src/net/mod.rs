@@ -4,11 +4,13 @@
 //! Both sessions are driven by `update(now)` with the time passed in; they do no IO
 //! of their own beyond the transport and the optional recording file.
 
+mod assembled;
 mod cadence;
 mod client;
 mod clock;
 mod config;
 mod events;
+mod handover;
 mod host;
 mod journal;
 /// The wire protocol (`docs/protocol.md`), for the fuzz targets, tests and tools
@@ -20,5 +22,6 @@ mod server;
 pub use client::{ClientSession, ClientStatus};
 pub use config::{ClientConfig, HostConfig};
 pub use events::{Advanced, PeerInfo, Rejection, SessionError, SessionEvent, SessionStats};
+pub use handover::Handover;
 pub use host::HostSession;
 pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};

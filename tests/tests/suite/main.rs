@@ -1,6 +1,7 @@
 //! End-to-end tests across the framework, in one binary: sessions over memory
 //! and renet UDP, rooms, recordings, convergence properties, bad input and hosts,
-//! desync healing, relay, the CRUD example and the Agones client.
+//! desync healing, relay, a session taken over by a client, the CRUD example
+//! and the Agones client.
 
 mod agones;
 mod bad_host;
@@ -14,3 +15,4 @@ mod renet_big_and_coded;
 mod renet_udp;
 mod rooms;
 mod sessions;
+mod takeover;

@@ -1,7 +1,7 @@
 //! What the host sends, and the client's side of the handshake.
 
 use crate::model::codec::decode_state;
-use crate::model::{Game, PeerId, Tick};
+use crate::model::{Game, Tick};
 use crate::timeline::{Timeline, TimelineConfig};
 use crate::transport::{Channel, ClientTransport};
 
@@ -260,15 +260,6 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 });
                 None
             }
-        }
-    }
-}
-
-impl Roster {
-    /// A roster as the host announced it.
-    pub(in crate::net) fn from_entries(entries: impl Iterator<Item = (PeerId, String)>) -> Self {
-        Roster {
-            names: entries.collect(),
         }
     }
 }

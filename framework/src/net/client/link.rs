@@ -36,13 +36,21 @@ impl<T: ClientTransport> Link<T> {
         channel: Channel,
         msg: &ClientMsg<M>,
     ) -> Result<(), SendError> {
-        let bytes = match encode_msg(msg) {
-            Ok(bytes) => bytes,
+        match encode_msg(msg) {
+            Ok(bytes) => self.send_bytes(channel, bytes),
             Err(e) => {
                 tracing::error!("cannot encode a client message: {e}");
-                return Ok(());
+                Ok(())
             }
-        };
+        }
+    }
+
+    /// Queues an encoded message.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] when it cannot be queued (the caller ends the connection).
+    pub(super) fn send_bytes(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
         self.bytes_out += bytes.len() as u64;
         self.dirty = true;
         self.transport.send(channel, bytes)

@@ -21,6 +21,7 @@ use crate::transport::{ClientEvent, ClientTransport, DisconnectReason};
 
 use super::config::ClientConfig;
 use super::events::{Advanced, Rejection, SessionError, SessionEvent, SessionStats};
+use super::handover::Handover;
 use super::protocol::decode_host;
 use joined::Joined;
 use link::Link;
@@ -206,6 +207,32 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     /// ticks, the ones it reports). `None` for other ticks.
     pub fn checksum_at(&self, tick: Tick) -> Option<u64> {
         self.joined.as_ref()?.checksums.at(tick)
+    }
+
+    /// What a host needs to carry this session on from our last sealed tick:
+    /// give it to [`HostSession::take_over`](crate::net::HostSession::take_over)
+    /// (host migration). `None` before the host welcomed us.
+    pub fn handover(&self) -> Option<Handover<G>> {
+        let j = self.joined.as_ref()?;
+        let name = j
+            .roster
+            .names
+            .get(&j.peer)
+            .cloned()
+            .unwrap_or_else(|| self.config.name.clone());
+        let player = (!self.config.spectate).then_some((j.peer, name));
+        Some(Handover {
+            sealed_tick: j.timeline.sealed_tick(),
+            sealed_state: j.timeline.sealed_state().clone(),
+            seed: j.timeline.seed(),
+            tick_rate: j.tick_rate,
+            checksum_interval: j.checksum_interval,
+            next_peer: PeerId(j.roster.next_peer().0.max(j.peer.0.saturating_add(1))),
+            player,
+            roster: j.roster.names.clone(),
+            next_seq: j.timeline.next_seq(),
+            unsealed: j.timeline.pending().cloned().collect(),
+        })
     }
 
     /// Everyone in the sealed state (the host and earlier players included), by

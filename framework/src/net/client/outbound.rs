@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use crate::model::{Game, Tick};
-use crate::net::protocol::{
-    ClientMsg, ClockSample, FREQUENT_MESSAGE_BUDGET, MAX_COMMITS_PER_UPDATE, encode_msg,
-};
+use crate::model::codec::CodecError;
+use crate::model::{CommitId, Game, Tick};
+use crate::net::assembled::{self, UPDATE_COMMIT_BUDGET, UpdateParts};
+use crate::net::protocol::{ClockSample, MAX_COMMITS_PER_UPDATE};
 use crate::timeline::Timeline;
 use crate::transport::{Channel, ClientTransport};
 
@@ -51,6 +51,8 @@ pub(super) struct Outbound {
     repeat: bool,
     /// When the client last reported a gap in the sealed ticks.
     gap_at: Option<Duration>,
+    /// Our unsealed commits, each encoded once when first sent, oldest first.
+    encoded: Vec<(CommitId, Vec<u8>)>,
 }
 
 impl Outbound {
@@ -67,7 +69,7 @@ impl Outbound {
         tick: u64,
         timeline: &mut Timeline<G>,
         clock: &Clock,
-    ) -> Option<ClientMsg<G::Move>> {
+    ) -> Option<Result<Vec<u8>, CodecError>> {
         if self.last_tick == Some(tick) {
             return None;
         }
@@ -117,13 +119,41 @@ impl Outbound {
         }
         self.checksum_since = None;
         let clock = clock_wanted.then(|| self.sample(now, clock));
-        Some(ClientMsg::Update {
+        let checksum = self.checksum.take();
+        if let Err(e) = self.encode_unsealed(timeline) {
+            return Some(Err(e));
+        }
+        let fit = assembled::fitting(
+            self.encoded.iter().map(|(_, b)| b.len()),
+            UPDATE_COMMIT_BUDGET,
+        );
+        Some(assembled::update(UpdateParts {
             ack,
             clock,
-            commits: unsealed(timeline),
-            checksum: self.checksum.take(),
+            commits: self.encoded[..fit]
+                .iter()
+                .map(|(_, b)| b.as_slice())
+                .collect(),
+            checksum,
             gap,
-        })
+        }))
+    }
+
+    /// Brings the encoded commits in line with our unsealed ones (the oldest
+    /// [`MAX_COMMITS_PER_UPDATE`]): sealed or refused ones go, new ones are
+    /// encoded, the rest keep the bytes they were first sent as.
+    fn encode_unsealed<G: Game>(&mut self, timeline: &Timeline<G>) -> Result<(), CodecError> {
+        let mut kept = std::mem::take(&mut self.encoded).into_iter().peekable();
+        for commit in timeline.pending().take(MAX_COMMITS_PER_UPDATE) {
+            // Both lists are in commit order: skip what is no longer pending.
+            while kept.next_if(|(id, _)| *id != commit.id).is_some() {}
+            let bytes = match kept.next() {
+                Some((_, bytes)) => bytes,
+                None => assembled::part(commit)?,
+            };
+            self.encoded.push((commit.id, bytes));
+        }
+        Ok(())
     }
 
     fn sample(&mut self, now: Duration, clock: &Clock) -> ClockSample {
@@ -170,28 +200,15 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         };
         j.advance_head(self.now);
         let tick = (self.now.as_micros() * u128::from(j.tick_rate) / 1_000_000) as u64;
-        let update = j.outbound.due(self.now, tick, &mut j.timeline, &j.clock);
-        if let Some(update) = update
-            && let Err(e) = self.link.send(Channel::Unreliable, &update)
-        {
-            tracing::warn!("cannot send an update: {e}");
+        match j.outbound.due(self.now, tick, &mut j.timeline, &j.clock) {
+            Some(Ok(update)) => {
+                if let Err(e) = self.link.send_bytes(Channel::Unreliable, update) {
+                    tracing::warn!("cannot send an update: {e}");
+                }
+            }
+            Some(Err(e)) => tracing::error!("cannot encode an update: {e}"),
+            None => {}
         }
         self.link.flush_if_queued();
     }
-}
-
-/// Our unsealed commits, oldest first, within the message budget.
-fn unsealed<G: Game>(timeline: &Timeline<G>) -> Vec<crate::model::Commit<G::Move>> {
-    let mut budget = FREQUENT_MESSAGE_BUDGET.saturating_sub(64);
-    timeline
-        .pending()
-        .take(MAX_COMMITS_PER_UPDATE)
-        .take_while(|c| {
-            let size = encode_msg(c).map_or(usize::MAX, |b| b.len());
-            let fits = size <= budget;
-            budget = budget.saturating_sub(size);
-            fits
-        })
-        .cloned()
-        .collect()
 }

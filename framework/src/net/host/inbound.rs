@@ -24,7 +24,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         if c.closing_at.is_some() {
             return;
         }
-        c.last_heard = self.now;
+        c.last_heard = self.clock.now;
         let peer = c.peer;
         let msg = match decode_client::<G::Move>(bytes) {
             Ok(msg) => msg,
@@ -59,7 +59,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                 tracing::info!("{p} left");
                 self.leave(p);
                 if let Some(c) = self.table.conn_mut(conn) {
-                    c.closing_at = Some(self.now);
+                    c.closing_at = Some(self.clock.now);
                 }
             }
         }
@@ -68,29 +68,14 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// The acknowledgement and clock sample of an update.
     fn on_update(&mut self, conn: ConnId, ack: Tick, clock: Option<ClockSample>, gap: bool) {
         let sealed = self.sealer.sealed_tick();
-        let now = self.now;
+        let now = self.clock.now;
         let Some(c) = self.table.conn_mut(conn) else {
             return;
         };
-        let ack = ack.min(sealed);
-        if ack > c.ack {
-            c.ack = ack;
-            // Progress restarts the resend timer; everything acknowledged stops it.
-            c.unacked_since = (c.sent_through > ack).then_some(now);
-        }
-        c.sent_through = c.sent_through.max(c.ack);
-        if gap {
-            // The client lost ticks after its ack: they go out with the next frame.
-            c.sent_through = c.ack;
-            c.unacked_since = None;
-            c.resend_now = true;
-        }
-        // Keep the newest clock sample (unreliable updates may arrive out of order).
+        c.delivery.on_ack(ack, gap, sealed, now);
         if let Some(sample) = clock
-            && c.echo.is_none_or(|(sent, _)| sample.sent_at_us > sent)
+            && c.delivery.on_sample(sample.sent_at_us, now)
         {
-            c.echo = Some((sample.sent_at_us, now));
-            c.echoed = false;
             if sample.rtt_us > 0 {
                 c.rtt = Some(Duration::from_micros(u64::from(sample.rtt_us)));
             }
@@ -239,7 +224,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             }) => {
                 if let Some(old) = old_conn {
                     self.transport.disconnect(old);
-                    self.table.lost(old, self.now);
+                    self.table.lost(old, self.clock.now);
                 }
                 tracing::info!("{peer} resumed from tick {from}");
                 self.events.push(SessionEvent::Reconnected { peer });
@@ -282,9 +267,9 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let welcome = Welcome {
             peer,
             resume_token: token,
-            tick_rate: self.tick_rate,
+            tick_rate: self.clock.tick_rate,
             seed: self.config.seed,
-            host_time_us: self.now.as_micros() as u64,
+            host_time_us: self.clock.now.as_micros() as u64,
             checksum_interval: self.config.checksum_interval,
             seal_delay: self.seal_delay,
             roster: self

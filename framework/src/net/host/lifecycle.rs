@@ -20,7 +20,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// A connection a server routed here by its `Hello`, which the server
     /// decoded (once) to find the room: opened and handshaken at once.
     pub(crate) fn open_with_hello(&mut self, conn: ConnId, hello: Hello, bytes: usize) {
-        self.table.open(conn, self.now);
+        self.table.open(conn, self.clock.now);
         self.stats.bytes_in += bytes as u64;
         self.handshake(conn, hello);
     }
@@ -39,7 +39,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Nobody is left: no connection, no remote peer in its grace window, no
     /// `Leave` still to seal, and no player of the host's own.
     pub fn is_vacant(&self) -> bool {
-        self.config.player.is_none()
+        self.own.is_none()
             && self.local.is_empty()
             && self.table.conns().next().is_none()
             && self.table.peers().next().is_none()
@@ -60,7 +60,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             };
             self.send(conn, Channel::Reliable, &msg);
             if let Some(c) = self.table.conn_mut(conn) {
-                c.closing_at = Some(self.now + LINGER);
+                c.closing_at = Some(self.clock.now + LINGER);
             }
         }
         self.transport.flush();
@@ -92,10 +92,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// reaches its next tick: until then, an update with nothing received has
     /// nothing to do (timeouts are checked on ticks).
     pub fn next_tick_at(&self) -> Duration {
-        let next = u128::from(self.host_tick()) + 1;
-        let micros = next * 1_000_000 / u128::from(self.tick_rate);
-        let since_start = Duration::from_micros(u64::try_from(micros).unwrap_or(u64::MAX));
-        self.start.unwrap_or_default() + since_start
+        self.clock.next_tick_at()
     }
 
     /// Whether `peer` only watches.

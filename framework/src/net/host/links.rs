@@ -10,7 +10,7 @@ use super::{HANDSHAKE_LIMIT, HostSession, LINGER, random_token};
 
 impl<G: Game, T: HostTransport> HostSession<G, T> {
     pub(super) fn expire_connections(&mut self) {
-        let now = self.now;
+        let now = self.clock.now;
         let limits = Limits {
             timeout: self.config.timeout,
             handshake: HANDSHAKE_LIMIT,
@@ -50,7 +50,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// A connection ended: its peer enters the grace window.
     pub(super) fn connection_lost(&mut self, conn: ConnId, reason: &str) {
-        if let Some(peer) = self.table.lost(conn, self.now) {
+        if let Some(peer) = self.table.lost(conn, self.clock.now) {
             tracing::info!(
                 "{peer} lost its connection ({reason}); it may resume for {:?}",
                 self.config.grace
@@ -78,12 +78,12 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         if c.closing_at.is_some() {
             return;
         }
-        c.closing_at = Some(self.now + LINGER);
+        c.closing_at = Some(self.clock.now + LINGER);
         let peer = c.peer;
         self.stats.dropped_connections += 1;
         self.log.warn(
             "kick",
-            self.now,
+            self.clock.now,
             &format!("kicking connection {conn} ({peer:?}): {reason}"),
         );
         self.send(
@@ -98,12 +98,12 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     pub(super) fn reject(&mut self, conn: ConnId, reason: String) {
         if let Some(c) = self.table.conn_mut(conn) {
-            c.closing_at = Some(self.now + LINGER);
+            c.closing_at = Some(self.clock.now + LINGER);
         }
         self.stats.rejected_handshakes += 1;
         self.log.info(
             "reject",
-            self.now,
+            self.clock.now,
             &format!("rejecting connection {conn}: {reason}"),
         );
         self.send(conn, Channel::Reliable, &HostMsg::Reject { reason });

@@ -2,17 +2,21 @@
 //! send, and keeps going whatever one client does.
 //!
 //! Parts with their own tests: `handshake` (the admission policy, pure
-//! functions) and `resend` (the buffer of recent sealed ticks). The session's
+//! functions), `delivery` (one client's frames, acknowledgements and resends)
+//! and `resend` (the buffer of recent sealed ticks, encoded once). The session's
 //! methods are grouped by what they handle: `ticks` seals and sends frames,
 //! `links` manages connections and the grace window, `inbound` validates what
 //! clients send.
 
+mod clock;
+mod delivery;
 mod handshake;
 mod inbound;
 mod lifecycle;
 mod links;
 mod resend;
 mod sealer;
+mod start;
 mod table;
 mod ticks;
 
@@ -25,12 +29,13 @@ use std::time::Duration;
 
 use crate::model::{Body, Commit, CommitId, Game, GameIdentity, PeerId, Tick};
 use crate::ratelog::RateLog;
-use crate::timeline::{SequencerConfig, Timeline, TimelineConfig};
+use crate::timeline::Timeline;
 use crate::transport::{HostEvent, HostTransport};
 
 use super::config::HostConfig;
 use super::events::{Advanced, PeerInfo, SessionError, SessionEvent, SessionStats};
-use super::journal::{CHECKSUM_HISTORY_SECS, Recorder, Roster};
+use super::journal::{Recorder, Roster};
+use clock::SessionClock;
 use handshake::clean_name;
 use resend::ResendBuffer;
 use sealer::Sealer;
@@ -48,7 +53,6 @@ pub struct HostSession<G: Game, T> {
     /// The room this session serves on a server (`None`: a host of one game).
     room: Option<String>,
     identity: GameIdentity,
-    tick_rate: u32,
     transport: T,
     /// The sequencer and the host's own timeline.
     sealer: Sealer<G>,
@@ -58,16 +62,16 @@ pub struct HostSession<G: Game, T> {
     /// The current seal delay, in ticks (follows the clients' jitter).
     seal_delay: u64,
     log: RateLog,
+    /// The host's own player (`None`: a dedicated host).
+    own: Option<PeerId>,
     /// Local players and their next commit sequence number.
     local: BTreeMap<PeerId, u64>,
     roster: Roster,
     recorder: Option<Recorder>,
     events: Vec<SessionEvent>,
     stats: SessionStats,
-    start: Option<Duration>,
-    now: Duration,
-    /// The host tick of the last round of frames.
-    last_frame_tick: Option<u64>,
+    /// Session time and host ticks.
+    clock: SessionClock,
     /// Something was queued on the transport since its last flush.
     queued: bool,
 }
@@ -83,85 +87,13 @@ impl<G: Game, T> std::fmt::Debug for HostSession<G, T> {
     }
 }
 
-fn random_token() -> u64 {
+pub(super) fn random_token() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(0x746f6b656e);
     h.finish()
 }
 
 impl<G: Game, T: HostTransport> HostSession<G, T> {
-    /// Starts a session from `genesis` on `transport`. With `config.player` set,
-    /// the host plays as [`PeerId::HOST`] and its `Join` is sealed at tick 1.
-    ///
-    /// # Errors
-    ///
-    /// [`SessionError::Record`] if the recording cannot be created.
-    pub fn new(config: HostConfig, genesis: G::State, transport: T) -> Result<Self, SessionError> {
-        let identity = GameIdentity::of::<G>()?;
-        let tick_rate = config.tick_rate.unwrap_or(G::TICK_RATE).max(1);
-        let timeline_config = TimelineConfig {
-            input_delay: config.input_delay.max(1),
-            max_prediction: config.max_seal_delay.max(config.seal_delay) + 1,
-            journal: true,
-            checksum_interval: 1,
-            snapshot_interval: config.snapshot_interval,
-        };
-        let recorder = match &config.record {
-            Some(path) => Some(Recorder::create(
-                path,
-                &identity.id,
-                identity.schema_hash,
-                tick_rate,
-                config.seed,
-                (Tick::GENESIS, &genesis),
-            )?),
-            None => None,
-        };
-        let sequencer_config = SequencerConfig {
-            max_ahead: config.max_ahead,
-        };
-        let keep_checksums = CHECKSUM_HISTORY_SECS * u64::from(tick_rate);
-        let mut sealer = Sealer::new(
-            genesis,
-            config.seed,
-            timeline_config,
-            sequencer_config,
-            keep_checksums,
-        )?;
-        let mut table = Table::default();
-        if let Some(name) = &config.player {
-            sealer.local_system(
-                Body::Join {
-                    peer: PeerId::HOST,
-                    name: name.clone(),
-                },
-                Tick(1),
-            );
-            table.insert_peer(PeerId::HOST, name.clone(), 0);
-        }
-        Ok(HostSession {
-            room: None,
-            seal_delay: config.seal_delay.max(1),
-            config,
-            identity,
-            tick_rate,
-            transport,
-            sealer,
-            resend: ResendBuffer::default(),
-            table,
-            log: RateLog::default(),
-            local: BTreeMap::new(),
-            roster: Roster::default(),
-            recorder,
-            events: Vec::new(),
-            stats: SessionStats::default(),
-            start: None,
-            now: Duration::ZERO,
-            last_frame_tick: None,
-            queued: false,
-        })
-    }
-
     /// The game's id and schema hash (and from them, the renet protocol id).
     pub fn identity(&self) -> &GameIdentity {
         &self.identity
@@ -169,7 +101,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// Ticks per second.
     pub fn tick_rate(&self) -> u32 {
-        self.tick_rate
+        self.clock.tick_rate
     }
 
     /// The host's predicted state (what a listen-server host renders).
@@ -225,7 +157,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             .peers()
             .map(|(peer, p)| {
                 let conn = p.conn.and_then(|c| self.table.conn(c));
-                let local = peer == PeerId::HOST || self.local.contains_key(&peer);
+                let local = Some(peer) == self.own || self.local.contains_key(&peer);
                 PeerInfo {
                     spectator: p.spectator,
                     peer,
@@ -233,7 +165,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                     connected: local || p.conn.is_some(),
                     rtt: conn.and_then(|c| c.rtt),
                     remote: !local,
-                    acked: conn.map(|c| c.ack),
+                    acked: conn.map(|c| c.delivery.ack()),
                 }
             })
             .collect()
@@ -246,7 +178,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             .table
             .peers()
             .filter(|(peer, p)| {
-                *peer != PeerId::HOST
+                Some(*peer) != self.own
                     && !self.local.contains_key(peer)
                     && !p.spectator
                     && p.conn.is_some()
@@ -278,8 +210,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// How far the host's clock has moved from the head tick toward the next, in
     /// `0.0..=1.0`, for drawing between ticks.
     pub fn tick_progress(&self) -> f32 {
-        let pos = self.now.as_secs_f64() * f64::from(self.tick_rate);
-        (pos - self.head().0 as f64).clamp(0.0, 1.0) as f32
+        self.clock.progress(self.head())
     }
 
     /// Events since the last call.
@@ -299,7 +230,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// Commits a Modification as the host's own player. `None` on a dedicated host.
     pub fn commit(&mut self, modification: G::Move) -> Option<CommitId> {
-        self.config.player.as_ref()?;
+        self.own?;
         let (id, outgoing) = self.sealer.own_commit(modification);
         for commit in outgoing {
             if let Err(e) = self.admit(None, commit) {
@@ -358,13 +289,12 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// [`SessionError::Transport`] if the transport itself failed (its socket).
     pub fn update(&mut self, now: Duration) -> Result<Advanced, SessionError> {
         let from = self.head();
-        let start = *self.start.get_or_insert(now);
-        self.now = now.saturating_sub(start);
+        self.clock.set(now);
         self.transport.update(now)?;
         while let Some(event) = self.transport.poll() {
             match event {
                 HostEvent::Connected(conn) => {
-                    self.table.open(conn, self.now);
+                    self.table.open(conn, self.clock.now);
                 }
                 HostEvent::Disconnected(conn, reason) => self.connection_lost(conn, &reason),
                 HostEvent::Message(conn, _, bytes) => {

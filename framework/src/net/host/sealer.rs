@@ -27,6 +27,18 @@ pub(super) struct Admitted<M> {
     pub(super) restamped: bool,
 }
 
+/// Where sealing starts: a sealed state at a tick, and who the host plays as.
+pub(super) struct Start<G: Game> {
+    /// The peer the host's own commits are authored by.
+    pub(super) own: crate::model::PeerId,
+    /// The sealed tick of `state`.
+    pub(super) tick: Tick,
+    /// The sealed state.
+    pub(super) state: G::State,
+    /// The session seed.
+    pub(super) seed: u64,
+}
+
 /// Sequencer and host timeline.
 #[derive(Debug)]
 pub(super) struct Sealer<G: Game> {
@@ -43,6 +55,7 @@ impl<G: Game> Sealer<G> {
 
     /// Sealing from `genesis`; the host's timeline predicts `max_prediction`
     /// ticks past the sealed tick (its largest seal delay and one).
+    #[cfg(test)]
     pub(super) fn new(
         genesis: G::State,
         seed: u64,
@@ -50,11 +63,39 @@ impl<G: Game> Sealer<G> {
         sequencer: SequencerConfig,
         keep_checksums: u64,
     ) -> Result<Self, crate::timeline::ConfigError> {
+        let start = Start {
+            own: crate::model::PeerId::HOST,
+            tick: Tick::GENESIS,
+            state: genesis,
+            seed,
+        };
+        Self::from_sealed(start, timeline, sequencer, keep_checksums)
+    }
+
+    /// Sealing on from `start`'s sealed state, the host's own player authoring
+    /// as `start.own`.
+    pub(super) fn from_sealed(
+        start: Start<G>,
+        timeline: TimelineConfig,
+        sequencer: SequencerConfig,
+        keep_checksums: u64,
+    ) -> Result<Self, crate::timeline::ConfigError> {
         Ok(Sealer {
-            sequencer: Sequencer::new(sequencer, Tick::GENESIS),
-            timeline: Timeline::new(crate::model::PeerId::HOST, genesis, seed, timeline)?,
+            sequencer: Sequencer::new(sequencer, start.tick),
+            timeline: Timeline::from_sealed(
+                start.own,
+                start.state,
+                start.tick,
+                start.seed,
+                timeline,
+            )?,
             checksums: Checksums::new(keep_checksums),
         })
+    }
+
+    /// Numbers the host player's commits from `seq` on (it continues a client's).
+    pub(super) fn resume_seq_from(&mut self, seq: u64) {
+        self.timeline.resume_seq_from(seq);
     }
 
     pub(super) fn timeline(&self) -> &Timeline<G> {

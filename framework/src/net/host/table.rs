@@ -9,13 +9,10 @@ use std::time::Duration;
 use crate::model::{Commit, PeerId, Tick};
 use crate::transport::ConnId;
 
-use super::super::cadence::{ACK_EVERY, SEAL_BATCH, resend_after};
+use super::delivery::Delivery;
 use super::handshake::Occupancy;
 
-/// A clock echo waits at most this long for a frame to ride along with.
-const ECHO_WAIT: Duration = Duration::from_millis(250);
-
-/// One connection.
+/// One connection: who holds it, whether it is alive, and its traffic.
 #[derive(Debug)]
 pub(super) struct Conn<M> {
     pub(super) peer: Option<PeerId>,
@@ -23,25 +20,14 @@ pub(super) struct Conn<M> {
     pub(super) spectator: bool,
     pub(super) opened_at: Duration,
     pub(super) last_heard: Duration,
-    /// The last sealed tick the client acknowledged.
-    pub(super) ack: Tick,
-    /// The last sealed tick sent to it (resent from `ack` when unacknowledged).
-    pub(super) sent_through: Tick,
-    /// Since when ticks after `ack` have been out without an acknowledgement.
-    pub(super) unacked_since: Option<Duration>,
-    /// The client reported a gap: send from `ack` on the next tick.
-    pub(super) resend_now: bool,
-    pub(super) last_frame_at: Option<Duration>,
-    /// A clock sample to echo: its `sent_at_us` and when the host got it.
-    pub(super) echo: Option<(u64, Duration)>,
-    pub(super) echoed: bool,
-    pub(super) rtt: Option<Duration>,
-    pub(super) jitter: Duration,
-    /// Other peers' commits accepted since the last frame.
-    pub(super) relay: Vec<Commit<M>>,
     pub(super) closing_at: Option<Duration>,
     /// Set after a desync until a later checksum matches.
     pub(super) healing: Option<Tick>,
+    /// The round trip and jitter the client reported.
+    pub(super) rtt: Option<Duration>,
+    pub(super) jitter: Duration,
+    /// Frames, acknowledgements, resends, relays and the clock echo.
+    pub(super) delivery: Delivery<M>,
 }
 
 impl<M> Conn<M> {
@@ -51,53 +37,17 @@ impl<M> Conn<M> {
             spectator: false,
             opened_at: now,
             last_heard: now,
-            ack: Tick::GENESIS,
-            sent_through: Tick::GENESIS,
-            unacked_since: None,
-            resend_now: false,
-            last_frame_at: None,
-            echo: None,
-            echoed: true,
-            rtt: None,
-            jitter: Duration::ZERO,
-            relay: Vec::new(),
             closing_at: None,
             healing: None,
+            rtt: None,
+            jitter: Duration::ZERO,
+            delivery: Delivery::new(Tick::GENESIS),
         }
     }
 
     /// Handshaken and not closing: it gets frames and relays.
     pub(super) fn live(&self) -> bool {
         self.peer.is_some() && self.closing_at.is_none()
-    }
-
-    /// Whether a frame is due at `now`, with `sealed` the last sealed tick and
-    /// sealed ticks batched by `progress_every` ticks. Restarts the sending of
-    /// unacknowledged ticks when their acknowledgement is overdue.
-    pub(super) fn frame_due(&mut self, now: Duration, sealed: Tick, progress_every: u64) -> bool {
-        let since = |t: Duration| now.saturating_sub(t);
-        // Unacknowledged sealed ticks go again once an acknowledgement is
-        // overdue (a lost frame followed by another is reported as a gap sooner).
-        let rtt = self.rtt.unwrap_or(Duration::from_millis(100));
-        let wait = resend_after(rtt, Duration::ZERO, ACK_EVERY);
-        if self.unacked_since.is_some_and(|t| since(t) > wait) {
-            self.sent_through = self.ack;
-            self.unacked_since = None;
-        }
-        let unsent = sealed.since(self.sent_through);
-        let since_frame = self.last_frame_at.map_or(Duration::MAX, since);
-        // A clock echo rides along with other traffic; it is worth a frame of its
-        // own only after a while (the time it waited is reported, so nothing is lost).
-        let echo_waited = self
-            .echo
-            .is_some_and(|(_, at)| !self.echoed && since(at) >= ECHO_WAIT);
-        // Sealed ticks alone wait for a batch: the commits in them reached the
-        // client as relays already, so sealing only confirms what it predicts.
-        !self.relay.is_empty()
-            || self.resend_now
-            || echo_waited
-            || unsent >= progress_every
-            || (unsent > 0 && since_frame >= SEAL_BATCH)
     }
 }
 
@@ -234,6 +184,19 @@ impl<M> Table<M> {
         );
     }
 
+    /// New peers get `peer` or a later id (ids below it were handed out).
+    pub(super) fn reserve_ids_below(&mut self, peer: PeerId) {
+        self.next_peer = self.next_peer.max(peer.0);
+    }
+
+    /// A peer with no connection enters its grace window at `now` (a session
+    /// taken over: the peer was connected to the old host).
+    pub(super) fn lost_before(&mut self, peer: PeerId, now: Duration) {
+        if let Some(p) = self.peers.get_mut(&peer).filter(|p| p.conn.is_none()) {
+            p.dropped_at = Some(now);
+        }
+    }
+
     /// The id the next peer will get.
     pub(super) fn next_peer(&self) -> PeerId {
         PeerId(self.next_peer)
@@ -256,8 +219,7 @@ impl<M> Table<M> {
         let c = self.conns.get_mut(&conn)?;
         c.peer = Some(peer);
         c.spectator = p.spectator;
-        c.ack = sealed;
-        c.sent_through = sealed;
+        c.delivery = Delivery::new(sealed);
         Some(p.token)
     }
 
@@ -319,7 +281,7 @@ impl<M: Clone> Table<M> {
     pub(super) fn relay(&mut self, from: Option<ConnId>, commit: &Commit<M>) {
         for (&id, c) in &mut self.conns {
             if Some(id) != from && c.live() && !c.spectator {
-                c.relay.push(commit.clone());
+                c.delivery.relay(commit.clone());
             }
         }
     }
@@ -387,46 +349,6 @@ mod tests {
     }
 
     #[test]
-    fn frames_are_due_for_relays_batches_and_overdue_acknowledgements_only() {
-        let mut c: Conn<u8> = Conn::new(s(0.0));
-        c.peer = Some(PeerId(1));
-        c.last_frame_at = Some(s(1.0));
-        c.sent_through = Tick(100);
-        c.ack = Tick(100);
-        assert!(
-            !c.frame_due(s(1.01), Tick(102), 15),
-            "2 new sealed ticks wait"
-        );
-        assert!(
-            c.frame_due(s(1.01), Tick(115), 15),
-            "a quarter second's batch"
-        );
-        assert!(
-            c.frame_due(s(1.3), Tick(101), 15),
-            "nothing sent for 250 ms"
-        );
-        c.relay.push(Commit::game(
-            CommitId {
-                author: PeerId(2),
-                seq: 0,
-            },
-            Tick(103),
-            1,
-        ));
-        assert!(c.frame_due(s(1.01), Tick(100), 15), "a relay goes at once");
-        c.relay.clear();
-        // Ticks out since 1.0 s without an acknowledgement: sent again after
-        // RTT + 650 ms.
-        c.sent_through = Tick(110);
-        c.unacked_since = Some(s(1.0));
-        c.rtt = Some(Duration::from_millis(50));
-        assert!(!c.frame_due(s(1.6), Tick(110), 15));
-        assert_eq!(c.sent_through, Tick(110));
-        assert!(c.frame_due(s(1.8), Tick(110), 15));
-        assert_eq!(c.sent_through, Tick(100), "back to the acknowledgement");
-    }
-
-    #[test]
     fn relays_go_to_every_live_connection_but_the_author() {
         let mut t: Table<u8> = Table::default();
         for id in 1..=3 {
@@ -441,7 +363,7 @@ mod tests {
         };
         t.relay(Some(1), &Commit::game(id, Tick(5), 9u8));
         let queued: Vec<usize> = (1..=4)
-            .map(|c| t.conn(c).map_or(0, |c| c.relay.len()))
+            .map(|c| t.conn(c).map_or(0, |c| c.delivery.queued_relays()))
             .collect();
         assert_eq!(
             queued,
