@@ -88,7 +88,7 @@ fn record(log: &[SealedTick<Steer>]) -> Vec<u8> {
     let mut state = arena();
     let mut writer = RecordingWriter::new(Vec::new(), &header(1)).expect("header");
     for st in log {
-        run_tick(&mut state, &st.commits, 1, st.tick);
+        run_tick::<ArenaGame>(&mut state, &st.commits, 1, st.tick);
         writer.write_sealed(st).expect("writes");
         writer
             .write_checksum(st.tick, tickline::checksum(&state).expect("encodes"))
@@ -197,7 +197,7 @@ fn recordings(c: &mut Criterion) {
     group.bench_function("write_72k_ticks", |b| {
         let mut state = arena();
         for st in &log[..600] {
-            run_tick(&mut state, &st.commits, 1, st.tick);
+            run_tick::<ArenaGame>(&mut state, &st.commits, 1, st.tick);
         }
         b.iter(|| {
             let mut writer =

@@ -55,7 +55,7 @@ pub mod prelude {
     };
     pub use crate::net::{
         Advanced, ClientConfig, ClientSession, ClientStatus, Handover, HostConfig, HostSession,
-        Rejection, SessionError, SessionEvent,
+        KickReason, RejectReason, Rejection, SessionError, SessionEvent,
     };
     pub use crate::record::{
         Header, RecordStream, Recording, RecordingWriter, Replayer, bisect, verify_stream,

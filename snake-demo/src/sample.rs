@@ -65,7 +65,7 @@ impl BotRecording {
                 .collect();
             commits.extend(extra(&world, t));
             let sealed = SealedTick { tick: t, commits };
-            run_tick(&mut world, &sealed.commits, self.seed, t);
+            run_tick::<SnakeGame>(&mut world, &sealed.commits, self.seed, t);
             writer.write_sealed(&sealed)?;
             writer.write_checksum(t, tickline::checksum(&world)?)?;
             if self.snapshot_every > 0 && t.0.is_multiple_of(self.snapshot_every) {

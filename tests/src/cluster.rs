@@ -224,7 +224,7 @@ impl<G: Game> Cluster<G> {
         self.log
             .iter()
             .map(|st| {
-                run_tick(&mut state, &st.commits, self.seed, st.tick);
+                run_tick::<G>(&mut state, &st.commits, self.seed, st.tick);
                 (st.tick, tickline::checksum(&state).expect("encodes"))
             })
             .collect()

@@ -2,13 +2,14 @@
 
 use super::commit::{Body, Commit};
 use super::ctx::{STEP_STREAM, TickCtx};
+use super::game::Game;
 use super::ids::{PeerId, Tick};
 use super::traits::{Modification, WorkSpace};
 
 /// Applies one commit to `ws` as the `position`-th commit (0-based) of `tick`.
-pub fn apply_commit<W: WorkSpace, M: Modification<W>>(
-    ws: &mut W,
-    commit: &Commit<M>,
+pub fn apply_commit<G: Game>(
+    ws: &mut G::State,
+    commit: &Commit<G::Move>,
     seed: u64,
     tick: Tick,
     position: usize,
@@ -31,15 +32,16 @@ pub fn apply_commit<W: WorkSpace, M: Modification<W>>(
 }
 
 /// Computes `tick` on `ws` (which holds the state at `tick - 1`): applies the
-/// commits in the given order, then runs [`WorkSpace::step`].
-pub fn run_tick<'a, W, M, I>(ws: &mut W, commits: I, seed: u64, tick: Tick)
-where
-    W: WorkSpace,
-    M: Modification<W> + 'a,
-    I: IntoIterator<Item = &'a Commit<M>>,
-{
+/// commits in the given order, then runs [`WorkSpace::step`]. Name the game:
+/// `run_tick::<MyGame>(&mut state, &sealed.commits, seed, sealed.tick)`.
+pub fn run_tick<'a, G: Game>(
+    ws: &mut G::State,
+    commits: impl IntoIterator<Item = &'a Commit<G::Move>>,
+    seed: u64,
+    tick: Tick,
+) {
     for (position, commit) in commits.into_iter().enumerate() {
-        apply_commit(ws, commit, seed, tick, position);
+        apply_commit::<G>(ws, commit, seed, tick, position);
     }
     let mut ctx = TickCtx::new(seed, tick, PeerId::SYSTEM, STEP_STREAM);
     ws.step(&mut ctx);

@@ -8,6 +8,8 @@ use crate::record::RecordError;
 use crate::timeline::{ConfigError, Rollback};
 use crate::transport::TransportError;
 
+use super::reasons::{KickReason, RejectReason};
+
 /// The head ticks one `update` of a session moved through: the per-tick hook of
 /// a headless loop (a bot decides once per tick, however often `update` runs).
 ///
@@ -96,7 +98,7 @@ pub enum SessionEvent {
         /// The peer, if it had finished the handshake.
         peer: Option<PeerId>,
         /// Why.
-        reason: String,
+        reason: KickReason,
     },
     /// The host refused our handshake; the client stops.
     Rejected {
@@ -124,10 +126,10 @@ pub enum Rejection {
     /// Every slot of the host or server is taken.
     #[error("the server is full")]
     ServerFull,
-    /// The host's own words (another game or version, a wrong room code, a full
-    /// room, no room for another spectator).
+    /// The host's reason (another game or version, a wrong room, a full room,
+    /// no room for another spectator).
     #[error("{0}")]
-    ByHost(String),
+    ByHost(RejectReason),
 }
 
 impl From<Rollback> for SessionEvent {

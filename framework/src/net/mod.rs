@@ -17,6 +17,7 @@ mod journal;
 /// that speak it raw. Not part of the game API: sessions speak it for you.
 #[doc(hidden)]
 pub mod protocol;
+mod reasons;
 mod server;
 
 pub use client::{ClientSession, ClientStatus};
@@ -24,4 +25,5 @@ pub use config::{ClientConfig, HostConfig};
 pub use events::{Advanced, PeerInfo, Rejection, SessionError, SessionEvent, SessionStats};
 pub use handover::Handover;
 pub use host::HostSession;
+pub use reasons::{KickReason, RejectReason};
 pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};

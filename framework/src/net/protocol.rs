@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::model::codec::{CodecError, decode, encode};
 use crate::model::{Commit, CommitId, PeerId, SealedTick, Tick};
 
+pub use super::reasons::{KickReason, RejectReason};
+
 /// Bumped on any change to these messages; a `Hello` with another version is rejected.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 /// Largest message a client may send; a larger one gets it disconnected (the
 /// transports' limit, [`crate::transport::MAX_MESSAGE_TO_HOST`]).
 pub const MAX_CLIENT_MESSAGE: usize = crate::transport::MAX_MESSAGE_TO_HOST;
@@ -220,8 +222,8 @@ pub enum HostMsg<M> {
     Welcome(Box<Welcome<M>>),
     /// Handshake refused (reliable); the connection closes.
     Reject {
-        /// Why, for a person to read.
-        reason: String,
+        /// Why.
+        reason: RejectReason,
     },
     /// At most once per host tick, and only when something is due (unreliable):
     /// other peers' commits as the host accepted them, sealed ticks the client has
@@ -260,8 +262,8 @@ pub enum HostMsg<M> {
     },
     /// The host closes the connection (reliable).
     Kick {
-        /// Why, for a person to read.
-        reason: String,
+        /// Why.
+        reason: KickReason,
     },
 }
 

@@ -92,7 +92,7 @@ impl<G: Game> Cursor<G> {
                 None => return false,
             }
         };
-        run_tick(&mut self.state, &sealed.commits, self.seed, sealed.tick);
+        run_tick::<G>(&mut self.state, &sealed.commits, self.seed, sealed.tick);
         self.tick = sealed.tick;
         self.commits = sealed.commits;
         self.stepped += 1;

@@ -116,7 +116,7 @@ impl<G: Game> Replayer<G> {
     pub fn step_forward(&mut self) -> Option<Tick> {
         let next = self.tick.next();
         let sealed = self.rec.sealed_at(next)?;
-        run_tick(&mut self.state, &sealed.commits, self.rec.header.seed, next);
+        run_tick::<G>(&mut self.state, &sealed.commits, self.rec.header.seed, next);
         self.tick = next;
         Some(next)
     }
@@ -144,7 +144,8 @@ impl<G: Game> Replayer<G> {
     /// As [`Replayer::verify`], stopping at `tick` (clamped to the recording).
     pub fn verify_to(&self, tick: Tick) -> VerifyReport {
         let rec = &self.rec;
-        let mut verifier = Verifier::new(self.start.clone(), rec.start_tick(), rec.header.seed);
+        let mut verifier =
+            Verifier::<G>::new(self.start.clone(), rec.start_tick(), rec.header.seed);
         for sealed in rec.sealed.iter().take_while(|st| st.tick <= tick) {
             verifier.sealed(sealed);
             if let Some(&sum) = rec.checksums.get(&sealed.tick) {

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use crate::model::checksum::checksum_bytes;
 use crate::model::codec::decode_state;
-use crate::model::{Game, Modification, SealedTick, Tick, WorkSpace, run_tick};
+use crate::model::{Game, SealedTick, Tick, run_tick};
 use crate::timeline::state_checksum;
 
 use super::error::ReplayError;
@@ -46,15 +46,15 @@ impl VerifyReport {
 }
 
 /// Re-simulates sealed ticks and checks recorded checksums and snapshots.
-pub(super) struct Verifier<W> {
-    state: W,
+pub(super) struct Verifier<G: Game> {
+    state: G::State,
     seed: u64,
     report: VerifyReport,
     dirty: bool,
 }
 
-impl<W: WorkSpace> Verifier<W> {
-    pub(super) fn new(start: W, start_tick: Tick, seed: u64) -> Self {
+impl<G: Game> Verifier<G> {
+    pub(super) fn new(start: G::State, start_tick: Tick, seed: u64) -> Self {
         let checksum = state_checksum(&start);
         Verifier {
             state: start,
@@ -72,8 +72,8 @@ impl<W: WorkSpace> Verifier<W> {
         }
     }
 
-    pub(super) fn sealed<M: Modification<W>>(&mut self, sealed: &SealedTick<M>) {
-        run_tick(&mut self.state, &sealed.commits, self.seed, sealed.tick);
+    pub(super) fn sealed(&mut self, sealed: &SealedTick<G::Move>) {
+        run_tick::<G>(&mut self.state, &sealed.commits, self.seed, sealed.tick);
         self.report.commits += sealed.commits.len();
         self.report.last_tick = sealed.tick;
         self.dirty = true;
@@ -118,7 +118,7 @@ pub fn verify_stream<G: Game, R: Read>(
 ) -> Result<VerifyReport, ReplayError> {
     let header = stream.header();
     let start: G::State = decode_state(&header.genesis).map_err(ReplayError::Genesis)?;
-    let mut verifier = Verifier::new(start, header.start_tick, header.seed);
+    let mut verifier = Verifier::<G>::new(start, header.start_tick, header.seed);
     let up_to = up_to.unwrap_or(Tick(u64::MAX));
     while let Some((_, record)) = stream.next_record() {
         match record {

@@ -169,7 +169,7 @@ pub fn check_determinism<G: Game>(
         script(&state, tick, &mut scripted);
         let sealed = scripted.sealed();
         total_commits += sealed.len() as u64;
-        run_tick(&mut state, &sealed, seed, tick);
+        run_tick::<G>(&mut state, &sealed, seed, tick);
         window.push_back((before, sealed, state_checksum(&state)));
         if window.len() as u64 > check.depth {
             window.pop_front();
@@ -180,7 +180,7 @@ pub fn check_determinism<G: Game>(
             .map_err(|source| DeterminismError::Codec { tick, source })?;
         for (i, (_, sealed, expected)) in window.iter().enumerate() {
             let at = from.plus(i as u64);
-            run_tick(&mut again, sealed, seed, at);
+            run_tick::<G>(&mut again, sealed, seed, at);
             resimulated += 1;
             let actual = state_checksum(&again);
             if actual != *expected {
@@ -436,7 +436,7 @@ mod tests {
                 }
             }
             let sealed = host.seal(Tick(t)).expect("next tick");
-            run_tick(&mut state, &sealed.commits, 11, Tick(t));
+            run_tick::<TallyGame>(&mut state, &sealed.commits, 11, Tick(t));
         }
         assert_eq!(state.members, vec![(1, "ann".to_string())]);
         assert_eq!(state_checksum(&state), report.checksum);

@@ -324,7 +324,7 @@ impl<G: Game> Timeline<G> {
             .collect();
         due.sort_by_key(|c| c.order_key());
         let mut state = self.state().clone();
-        run_tick(&mut state, due.iter().copied(), self.seed, tick);
+        run_tick::<G>(&mut state, due.iter().copied(), self.seed, tick);
         let applied = due.iter().map(|c| c.id).collect();
         self.ring.push_back(Predicted { state, applied });
     }
@@ -486,7 +486,7 @@ impl<G: Game> Timeline<G> {
                     mispredicted = Some(st.tick);
                 }
                 self.ring.clear();
-                run_tick(&mut self.sealed_state, &st.commits, self.seed, st.tick);
+                run_tick::<G>(&mut self.sealed_state, &st.commits, self.seed, st.tick);
             }
             self.sealed_tick = st.tick;
             self.sealed_checksum = None;

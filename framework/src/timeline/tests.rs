@@ -20,7 +20,7 @@ fn id(author: u64, seq: u64) -> CommitId {
 fn replay(sealed: &[SealedTick<Push>]) -> Tally {
     let mut ws = Tally::default();
     for st in sealed {
-        run_tick(&mut ws, &st.commits, 7, st.tick);
+        run_tick::<TallyGame>(&mut ws, &st.commits, 7, st.tick);
     }
     ws
 }

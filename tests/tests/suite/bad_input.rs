@@ -8,7 +8,7 @@ use std::time::Duration;
 use tickline::model::codec::encode;
 use tickline::model::{Commit, CommitId, Game, PeerId, Tick};
 use tickline::net::protocol::{ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, decode_host};
-use tickline::net::{ClientStatus, SessionEvent};
+use tickline::net::{ClientStatus, KickReason, RejectReason, SessionEvent};
 use tickline::testing::arena::{ArenaGame, Dir, Steer};
 use tickline::transport::{Channel, ClientEvent, ClientTransport, LinkConditions, MemoryClient};
 use tickline_e2e::lan::{GAME, Lan, host_config};
@@ -76,16 +76,16 @@ fn run(lan: &mut Lan, raw: &mut Raw, what: &str, mut done: impl FnMut(&Raw) -> b
     }
 }
 
-fn kicked(raw: &Raw) -> Option<&str> {
+fn kicked(raw: &Raw) -> Option<&KickReason> {
     raw.received.iter().find_map(|m| match m {
-        HostMsg::Kick { reason } => Some(reason.as_str()),
+        HostMsg::Kick { reason } => Some(reason),
         _ => None,
     })
 }
 
-fn rejected(raw: &Raw) -> Option<&str> {
+fn rejected(raw: &Raw) -> Option<&RejectReason> {
     raw.received.iter().find_map(|m| match m {
-        HostMsg::Reject { reason } => Some(reason.as_str()),
+        HostMsg::Reject { reason } => Some(reason),
         _ => None,
     })
 }
@@ -139,7 +139,11 @@ fn random_bytes_get_the_sender_kicked() {
     run(&mut lan, &mut raw, "kick for random bytes", |r| {
         kicked(r).is_some() && r.closed
     });
-    assert!(kicked(&raw).is_some_and(|r| r.contains("undecodable")));
+    assert!(
+        kicked(&raw).is_some_and(|r| matches!(r, KickReason::Undecodable { bytes: 7, .. })),
+        "{:?}",
+        kicked(&raw)
+    );
     honest_clients_never_noticed(&mut lan, 1);
 }
 
@@ -155,7 +159,7 @@ fn a_truncated_hello_gets_the_sender_kicked() {
         kicked(r).is_some()
     });
     assert!(
-        kicked(&raw).is_some_and(|r| r.contains("undecodable")),
+        kicked(&raw).is_some_and(|r| matches!(r, KickReason::Undecodable { .. })),
         "{:?}",
         kicked(&raw)
     );
@@ -172,7 +176,8 @@ fn a_10_mb_message_gets_the_sender_kicked() {
         kicked(r).is_some()
     });
     assert!(
-        kicked(&raw).is_some_and(|r| r.contains("over the limit")),
+        kicked(&raw).is_some_and(|r| matches!(r,
+            KickReason::Undecodable { error, .. } if error.contains("over the limit"))),
         "{:?}",
         kicked(&raw)
     );
@@ -195,7 +200,7 @@ fn an_update_before_the_handshake_gets_the_sender_kicked() {
         kicked(r).is_some()
     });
     assert!(
-        kicked(&raw).is_some_and(|r| r.contains("handshake")),
+        kicked(&raw) == Some(&KickReason::BeforeHandshake),
         "{:?}",
         kicked(&raw)
     );
@@ -212,10 +217,18 @@ fn a_hello_of_another_protocol_version_gets_a_readable_reject() {
         rejected(r).is_some()
     });
     let reason = rejected(&raw).expect("rejected");
+    assert_eq!(
+        reason,
+        &RejectReason::Protocol {
+            client: PROTOCOL_VERSION + 1,
+            host: PROTOCOL_VERSION
+        }
+    );
+    let said = reason.to_string();
     assert!(
-        reason.contains(&format!("protocol version {}", PROTOCOL_VERSION + 1))
-            && reason.contains(&format!("speaks version {PROTOCOL_VERSION}")),
-        "{reason}"
+        said.contains(&format!("protocol version {}", PROTOCOL_VERSION + 1))
+            && said.contains(&format!("speaks version {PROTOCOL_VERSION}")),
+        "{said}"
     );
     honest_clients_never_noticed(&mut lan, 0);
 }
@@ -229,8 +242,9 @@ fn a_hello_for_another_game_gets_a_readable_reject() {
     run(&mut lan, &mut raw, "reject wrong game", |r| {
         rejected(r).is_some()
     });
+    let reason = rejected(&raw).map(ToString::to_string);
     assert_eq!(
-        rejected(&raw),
+        reason.as_deref(),
         Some("this host runs \"arena\", not \"chess\"")
     );
     honest_clients_never_noticed(&mut lan, 0);

@@ -44,18 +44,20 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             HostMsg::Welcome(welcome) => self.on_welcome(*welcome),
             HostMsg::Reject { reason } => {
                 tracing::warn!("rejected by the host: {reason}");
+                let stop = format!("rejected: {reason}");
                 self.events.push(SessionEvent::Rejected {
-                    reason: Rejection::ByHost(reason.clone()),
+                    reason: Rejection::ByHost(reason),
                 });
-                self.stop(format!("rejected: {reason}"));
+                self.stop(stop);
             }
             HostMsg::Kick { reason } => {
                 tracing::warn!("kicked by the host: {reason}");
+                let stop = format!("kicked: {reason}");
                 self.events.push(SessionEvent::Kicked {
                     peer: self.peer(),
-                    reason: reason.clone(),
+                    reason,
                 });
-                self.stop(format!("kicked: {reason}"));
+                self.stop(stop);
             }
             HostMsg::Frame {
                 clock,

@@ -1,20 +1,21 @@
-//! What clients send: the handshake and every later message, validated.
+//! What clients send, each message decoded once and validated (a `Hello` goes
+//! to the handshake).
 
 use std::time::Duration;
 
 use crate::model::codec::encode_state;
-use crate::model::{Body, Commit, Game, PeerId, Tick};
+use crate::model::{Commit, Game, PeerId, Tick};
 use crate::net::events::SessionEvent;
 use crate::net::journal::record_event;
 use crate::net::protocol::{
-    CatchUp, ClientMsg, ClockSample, Hello, HostMsg, MAX_COMMITS_PER_UPDATE, Welcome, decode_client,
+    ClientMsg, ClockSample, HostMsg, MAX_COMMITS_PER_UPDATE, decode_client,
 };
 use crate::record::RecordedEvent;
 use crate::timeline::SequencerError;
 use crate::transport::{Channel, ConnId, HostTransport};
 
-use super::handshake::{Admission, Policy, admit, check_hello, clean_name};
-use super::{HostSession, random_token};
+use super::HostSession;
+use crate::net::reasons::KickReason;
 
 impl<G: Game, T: HostTransport> HostSession<G, T> {
     pub(super) fn on_message(&mut self, conn: ConnId, bytes: &[u8]) {
@@ -29,16 +30,15 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let msg = match decode_client::<G::Move>(bytes) {
             Ok(msg) => msg,
             Err(e) => {
-                return self.kick(
-                    conn,
-                    format!("undecodable message ({} bytes): {e}", bytes.len()),
-                );
+                let bytes = bytes.len() as u64;
+                let error = e.to_string();
+                return self.kick(conn, KickReason::Undecodable { bytes, error });
             }
         };
         match (peer, msg) {
             (None, ClientMsg::Hello(hello)) => self.handshake(conn, hello),
-            (None, _) => self.kick(conn, "message before the handshake".into()),
-            (Some(_), ClientMsg::Hello(_)) => self.kick(conn, "a second Hello".into()),
+            (None, _) => self.kick(conn, KickReason::BeforeHandshake),
+            (Some(_), ClientMsg::Hello(_)) => self.kick(conn, KickReason::SecondHello),
             (
                 Some(p),
                 ClientMsg::Update {
@@ -90,18 +90,18 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         }
         if self.table.is_spectator(peer) {
             self.stats.refused += commits.len() as u64;
-            return self.kick(conn, "a spectator sent commits".into());
+            return self.kick(conn, KickReason::SpectatorCommitted);
         }
         if commits.len() > MAX_COMMITS_PER_UPDATE {
-            let n = commits.len();
-            return self.kick(
-                conn,
-                format!("{n} commits in one update (at most {MAX_COMMITS_PER_UPDATE})"),
-            );
+            let reason = KickReason::TooManyCommits {
+                sent: commits.len() as u64,
+                limit: MAX_COMMITS_PER_UPDATE as u64,
+            };
+            return self.kick(conn, reason);
         }
         for mut commit in commits {
             if commit.is_system() {
-                return self.kick(conn, "a client sent a system commit".into());
+                return self.kick(conn, KickReason::SystemCommit);
             }
             // The author is whoever holds this connection: no impersonation.
             commit.id.author = peer;
@@ -114,7 +114,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                     tracing::warn!("refused commit {id} from {peer}: {reason}");
                     self.send(conn, Channel::Reliable, &HostMsg::Refused { id, reason });
                 }
-                Err(e) => return self.kick(conn, e.to_string()),
+                Err(e) => return self.kick(conn, KickReason::BadCommit(e.to_string())),
             }
         }
     }
@@ -194,96 +194,5 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             ),
             Err(e) => tracing::error!("cannot encode the healing snapshot: {e}"),
         }
-    }
-
-    pub(super) fn handshake(&mut self, conn: ConnId, hello: Hello) {
-        let policy = Policy {
-            game_id: &self.identity.id,
-            schema_hash: self.identity.schema_hash,
-            max_clients: self.config.max_clients,
-            max_spectators: self.config.max_spectators,
-            room: self.room.as_deref(),
-        };
-        if let Err(reason) = check_hello(&hello, policy) {
-            return self.reject(conn, reason);
-        }
-        let resumable = hello.resume.as_ref().and_then(|r| {
-            let (peer, conn) = self.table.by_token(r.token)?;
-            Some((peer, conn, r.sealed_tick))
-        });
-        let connected = self.table.occupancy();
-        let sealed = self.sealer.sealed_tick();
-        let can_catch_up = |tick: Tick| self.resend.covers_after(tick, sealed);
-        let admission = admit(resumable, can_catch_up, hello.spectator, connected, policy);
-        let (peer, catch_up) = match admission {
-            Err(reason) => return self.reject(conn, reason),
-            Ok(Admission::Resume {
-                peer,
-                old_conn,
-                from,
-            }) => {
-                if let Some(old) = old_conn {
-                    self.transport.disconnect(old);
-                    self.table.lost(old, self.clock.now);
-                }
-                tracing::info!("{peer} resumed from tick {from}");
-                self.events.push(SessionEvent::Reconnected { peer });
-                (peer, CatchUp::Ticks(self.resend.after(from)))
-            }
-            Ok(Admission::New) => match encode_state(self.sealer.timeline().sealed_state()) {
-                Ok(state) => (
-                    self.new_peer(&hello.name, hello.spectator),
-                    CatchUp::Snapshot {
-                        tick: sealed,
-                        state,
-                    },
-                ),
-                Err(e) => {
-                    return self.reject(conn, format!("the host cannot encode its state: {e}"));
-                }
-            },
-        };
-        self.welcome(conn, peer, catch_up);
-    }
-
-    /// A new peer: a fresh id and resume token, and, for a player, its `Join`
-    /// minted (a spectator never appears in the sealed log).
-    fn new_peer(&mut self, name: &str, spectator: bool) -> PeerId {
-        let name = clean_name(name, self.table.next_peer());
-        if spectator {
-            tracing::info!("{name} watches");
-            return self.table.add_spectator(name, random_token());
-        }
-        let peer = self.table.add_peer(name.clone(), random_token());
-        self.sealer.system(Body::Join { peer, name });
-        peer
-    }
-
-    /// Binds `peer` to `conn` and sends the Welcome.
-    fn welcome(&mut self, conn: ConnId, peer: PeerId, catch_up: CatchUp<G::Move>) {
-        let Some(token) = self.table.bind(conn, peer, self.sealer.sealed_tick()) else {
-            return;
-        };
-        let welcome = Welcome {
-            peer,
-            resume_token: token,
-            tick_rate: self.clock.tick_rate,
-            seed: self.config.seed,
-            host_time_us: self.clock.now.as_micros() as u64,
-            checksum_interval: self.config.checksum_interval,
-            seal_delay: self.seal_delay,
-            roster: self
-                .roster
-                .names
-                .iter()
-                .map(|(&p, n)| (p, n.clone()))
-                .collect(),
-            catch_up,
-        };
-        self.send(
-            conn,
-            Channel::Reliable,
-            &HostMsg::Welcome(Box::new(welcome)),
-        );
     }
 }

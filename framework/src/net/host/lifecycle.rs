@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::model::{Game, PeerId};
 use crate::net::events::SessionError;
-use crate::net::protocol::{Hello, HostMsg};
+use crate::net::protocol::HostMsg;
+use crate::net::reasons::KickReason;
 use crate::transport::{Channel, ConnId, HostTransport};
 
 use super::{HostSession, LINGER};
@@ -15,14 +16,6 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Serves room `room` of a server: a `Hello` must name it.
     pub(crate) fn set_room(&mut self, room: &str) {
         self.room = Some(room.to_string());
-    }
-
-    /// A connection a server routed here by its `Hello`, which the server
-    /// decoded (once) to find the room: opened and handshaken at once.
-    pub(crate) fn open_with_hello(&mut self, conn: ConnId, hello: Hello, bytes: usize) {
-        self.table.open(conn, self.clock.now);
-        self.stats.bytes_in += bytes as u64;
-        self.handshake(conn, hello);
     }
 
     /// The room this session serves on a server (`None` for a host that runs
@@ -39,8 +32,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Nobody is left: no connection, no remote peer in its grace window, no
     /// `Leave` still to seal, and no player of the host's own.
     pub fn is_vacant(&self) -> bool {
-        self.own.is_none()
-            && self.local.is_empty()
+        self.residents.is_empty()
             && self.table.conns().next().is_none()
             && self.table.peers().next().is_none()
     }
@@ -56,7 +48,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let conns: Vec<ConnId> = self.table.conns().map(|(id, _)| id).collect();
         for conn in conns {
             let msg = HostMsg::Kick {
-                reason: reason.to_string(),
+                reason: KickReason::SessionEnded(reason.to_string()),
             };
             self.send(conn, Channel::Reliable, &msg);
             if let Some(c) = self.table.conn_mut(conn) {

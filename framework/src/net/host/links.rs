@@ -3,6 +3,7 @@
 use crate::model::{Body, Game, PeerId};
 use crate::net::events::SessionEvent;
 use crate::net::protocol::HostMsg;
+use crate::net::reasons::{KickReason, RejectReason};
 use crate::transport::{Channel, ConnId, HostTransport};
 
 use super::table::Limits;
@@ -71,7 +72,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     }
 
     /// Drops a misbehaving connection with a reason (sent, logged, reported).
-    pub(super) fn kick(&mut self, conn: ConnId, reason: String) {
+    pub(super) fn kick(&mut self, conn: ConnId, reason: KickReason) {
         let Some(c) = self.table.conn_mut(conn) else {
             return;
         };
@@ -96,7 +97,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         self.events.push(SessionEvent::Kicked { peer, reason });
     }
 
-    pub(super) fn reject(&mut self, conn: ConnId, reason: String) {
+    pub(super) fn reject(&mut self, conn: ConnId, reason: RejectReason) {
         if let Some(c) = self.table.conn_mut(conn) {
             c.closing_at = Some(self.clock.now + LINGER);
         }

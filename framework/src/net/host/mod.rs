@@ -1,12 +1,13 @@
 //! The host: seals ticks on its clock, relays them, validates everything clients
 //! send, and keeps going whatever one client does.
 //!
-//! Parts with their own tests: `handshake` (the admission policy, pure
-//! functions), `delivery` (one client's frames, acknowledgements and resends)
-//! and `resend` (the buffer of recent sealed ticks, encoded once). The session's
-//! methods are grouped by what they handle: `ticks` seals and sends frames,
-//! `links` manages connections and the grace window, `inbound` validates what
-//! clients send.
+//! Parts with their own tests: `handshake` (its policy as pure functions),
+//! `delivery` (one client's frames, acknowledgements and resends), `clock`
+//! (session time and host ticks) and `resend` (the buffer of recent sealed
+//! ticks, encoded once). `start` builds a host from a genesis or a client's
+//! handover. The session's other methods are grouped by what they handle:
+//! `ticks` seals and sends frames, `links` manages connections and the grace
+//! window, `inbound` validates what clients send, `lifecycle` ends a session.
 
 mod clock;
 mod delivery;
@@ -62,10 +63,8 @@ pub struct HostSession<G: Game, T> {
     /// The current seal delay, in ticks (follows the clients' jitter).
     seal_delay: u64,
     log: RateLog,
-    /// The host's own player (`None`: a dedicated host).
-    own: Option<PeerId>,
-    /// Local players and their next commit sequence number.
-    local: BTreeMap<PeerId, u64>,
+    /// The players in the host's process: its own and local ones (bots).
+    residents: Residents,
     roster: Roster,
     recorder: Option<Recorder>,
     events: Vec<SessionEvent>,
@@ -84,6 +83,27 @@ impl<G: Game, T> std::fmt::Debug for HostSession<G, T> {
             self.table.peers().count(),
             self.sealer.sealed_tick()
         )
+    }
+}
+
+/// The players that live in the host's process.
+#[derive(Debug, Default)]
+struct Residents {
+    /// The host's own player (`None`: a dedicated host).
+    own: Option<PeerId>,
+    /// Local players (bots) and their next commit sequence numbers.
+    local: BTreeMap<PeerId, u64>,
+}
+
+impl Residents {
+    /// Whether `peer` lives in the host's process.
+    fn holds(&self, peer: PeerId) -> bool {
+        self.own == Some(peer) || self.local.contains_key(&peer)
+    }
+
+    /// Nobody plays in the host's process.
+    fn is_empty(&self) -> bool {
+        self.own.is_none() && self.local.is_empty()
     }
 }
 
@@ -157,7 +177,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             .peers()
             .map(|(peer, p)| {
                 let conn = p.conn.and_then(|c| self.table.conn(c));
-                let local = Some(peer) == self.own || self.local.contains_key(&peer);
+                let local = self.residents.holds(peer);
                 PeerInfo {
                     spectator: p.spectator,
                     peer,
@@ -177,14 +197,9 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let remote = self
             .table
             .peers()
-            .filter(|(peer, p)| {
-                Some(*peer) != self.own
-                    && !self.local.contains_key(peer)
-                    && !p.spectator
-                    && p.conn.is_some()
-            })
+            .filter(|(peer, p)| !self.residents.holds(*peer) && !p.spectator && p.conn.is_some())
             .count();
-        (self.local.len(), remote)
+        (self.residents.local.len(), remote)
     }
 
     /// Counters.
@@ -230,7 +245,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// Commits a Modification as the host's own player. `None` on a dedicated host.
     pub fn commit(&mut self, modification: G::Move) -> Option<CommitId> {
-        self.own?;
+        self.residents.own?;
         let (id, outgoing) = self.sealer.own_commit(modification);
         for commit in outgoing {
             if let Err(e) = self.admit(None, commit) {
@@ -247,7 +262,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     pub fn add_local_player(&mut self, name: &str) -> PeerId {
         let name = clean_name(name, self.table.next_peer());
         let peer = self.table.add_peer(name.clone(), 0);
-        self.local.insert(peer, 0);
+        self.residents.local.insert(peer, 0);
         // Joined on the first tick not yet predicted, which the host predicts:
         // a local player costs no rollback.
         let at = self.sealer.timeline().head().next();
@@ -258,13 +273,13 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// Peers added with [`HostSession::add_local_player`].
     pub fn local_players(&self) -> impl Iterator<Item = PeerId> + '_ {
-        self.local.keys().copied()
+        self.residents.local.keys().copied()
     }
 
     /// Commits a Modification authored by a local player, stamped like the host's
     /// own commits. `None` if `peer` is not a local player.
     pub fn commit_as(&mut self, peer: PeerId, modification: G::Move) -> Option<CommitId> {
-        let seq = self.local.get_mut(&peer)?;
+        let seq = self.residents.local.get_mut(&peer)?;
         let id = CommitId {
             author: peer,
             seq: *seq,

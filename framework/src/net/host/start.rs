@@ -16,7 +16,7 @@ use super::clock::SessionClock;
 use super::resend::ResendBuffer;
 use super::sealer::{Sealer, Start};
 use super::table::Table;
-use super::{HostSession, random_token};
+use super::{HostSession, Residents, random_token};
 
 impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Starts a session from `genesis` on `transport`. With `config.player` set,
@@ -83,7 +83,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let now = host.clock.now;
         for (peer, name) in handover.roster {
             host.table.insert_peer(peer, name, random_token());
-            if Some(peer) != host.own {
+            if Some(peer) != host.residents.own {
                 host.table.lost_before(peer, now);
             }
         }
@@ -158,8 +158,10 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             resend: ResendBuffer::default(),
             table: Table::default(),
             log: RateLog::default(),
-            own,
-            local: BTreeMap::new(),
+            residents: Residents {
+                own,
+                local: BTreeMap::new(),
+            },
             roster: Roster::default(),
             recorder,
             events: Vec::new(),

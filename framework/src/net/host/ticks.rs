@@ -7,6 +7,7 @@ use crate::net::cadence::seal_batch_ticks;
 use crate::net::events::SessionEvent;
 use crate::net::journal::record_entry;
 use crate::net::protocol::{HostMsg, encode_msg};
+use crate::net::reasons::KickReason;
 use crate::transport::{Channel, ConnId, HostTransport, SendError};
 
 use super::HostSession;
@@ -73,7 +74,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             .map(|(id, _)| id)
             .collect();
         for conn in behind {
-            self.kick(conn, "fell too far behind the session".into());
+            self.kick(conn, KickReason::FellBehind);
         }
     }
 
@@ -93,7 +94,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             Ok(()) => self.queued = true,
             Err(SendError::NotConnected) => {}
             Err(e) => {
-                let reason = format!("a {channel:?} message could not be queued: {e}");
+                let reason = KickReason::Saturated(format!("{channel:?} channel: {e}"));
                 tracing::warn!("closing connection {conn}: {reason}");
                 // The client hears why, on the channel that still has room.
                 let kick = HostMsg::<G::Move>::Kick {
@@ -108,7 +109,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                     peer: self.table.conn(conn).and_then(|c| c.peer),
                     reason: reason.clone(),
                 });
-                self.connection_lost(conn, &reason);
+                self.connection_lost(conn, &reason.to_string());
             }
         }
     }

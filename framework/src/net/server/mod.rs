@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::model::{Game, checksum::checksum_bytes};
-use crate::net::{HostConfig, HostSession, SessionError, SessionEvent};
+use crate::net::{HostConfig, HostSession, RejectReason, SessionError, SessionEvent};
 use crate::transport::{ConnId, HostTransport};
 
 pub use link::RoomLink;
@@ -83,7 +83,7 @@ pub enum ServerEvent {
     /// A connection was refused before reaching a room.
     Refused {
         /// Why.
-        reason: String,
+        reason: RejectReason,
     },
 }
 
@@ -372,7 +372,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
             .map(|(&c, _)| c)
             .collect();
         for conn in pending {
-            self.refuse(conn, reason.to_string());
+            self.refuse(conn, RejectReason::ShuttingDown(reason.to_string()));
         }
         self.transport.get_mut().flush();
         first_error.map_or(Ok(()), Err)

@@ -7,6 +7,7 @@ use crate::model::Game;
 use crate::net::protocol::{
     ClientMsg, DEFAULT_ROOM, HostMsg, decode_client, encode_msg, valid_room,
 };
+use crate::net::reasons::RejectReason;
 use crate::transport::{Channel, ConnId, HostEvent, HostTransport};
 
 use super::{Route, Server, ServerEvent};
@@ -22,7 +23,8 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         match event {
             HostEvent::Connected(conn) => {
                 if self.stopping {
-                    return self.refuse(conn, "the server is shutting down".into());
+                    let reason = RejectReason::ShuttingDown("it takes no one new".into());
+                    return self.refuse(conn, reason);
                 }
                 self.routes.insert(conn, Route::Pending(self.now));
             }
@@ -62,28 +64,26 @@ impl<G: Game, T: HostTransport> Server<G, T> {
                 (room, hello)
             }
             Ok(ClientMsg::Hello(_)) => {
-                return self.refuse(
-                    conn,
-                    "a room name is letters, digits, '-' and '_' (at most 32)".into(),
-                );
+                return self.refuse(conn, RejectReason::BadRoomName);
             }
-            Ok(_) => return self.refuse(conn, "message before the handshake".into()),
+            Ok(_) => return self.refuse(conn, RejectReason::NotAHello),
             Err(e) => {
-                let n = bytes.len();
-                return self.refuse(conn, format!("undecodable message ({n} bytes): {e}"));
+                let reason = RejectReason::Undecodable {
+                    bytes: bytes.len() as u64,
+                    error: e.to_string(),
+                };
+                return self.refuse(conn, reason);
             }
         };
         if !self.rooms.contains_key(&room) {
             if self.rooms.len() >= self.config.max_rooms {
-                let max = self.config.max_rooms;
-                return self.refuse(
-                    conn,
-                    format!("the server runs its most rooms ({max}); join an open one"),
-                );
+                let max = self.config.max_rooms as u64;
+                return self.refuse(conn, RejectReason::RoomsFull(max));
             }
             if let Err(e) = self.open_room(&room) {
                 tracing::error!("room {room:?} cannot open: {e}");
-                return self.refuse(conn, format!("room {room:?} cannot open: {e}"));
+                let reason = RejectReason::HostFault(format!("room {room:?} cannot open: {e}"));
+                return self.refuse(conn, reason);
             }
         }
         let Some(r) = self.rooms.get_mut(&room) else {
@@ -99,7 +99,7 @@ impl<G: Game, T: HostTransport> Server<G, T> {
     }
 
     /// Refuses a connection that reached no room: it hears why, then goes.
-    pub(super) fn refuse(&mut self, conn: ConnId, reason: String) {
+    pub(super) fn refuse(&mut self, conn: ConnId, reason: RejectReason) {
         tracing::info!("refused connection {conn}: {reason}");
         let msg = HostMsg::<G::Move>::Reject {
             reason: reason.clone(),

@@ -3,34 +3,35 @@
 
 use crate::model::{PeerId, Tick};
 use crate::net::protocol::{DEFAULT_ROOM, Hello, MAX_NAME_CHARS, PROTOCOL_VERSION, valid_room};
+use crate::net::reasons::RejectReason;
 use crate::transport::ConnId;
 
 /// What the host checks a `Hello` against.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Policy<'a> {
-    pub(super) game_id: &'a str,
-    pub(super) schema_hash: u64,
-    pub(super) max_clients: usize,
-    pub(super) max_spectators: usize,
+pub(in crate::net::host) struct Policy<'a> {
+    pub(in crate::net::host) game_id: &'a str,
+    pub(in crate::net::host) schema_hash: u64,
+    pub(in crate::net::host) max_clients: usize,
+    pub(in crate::net::host) max_spectators: usize,
     /// The room this host serves on a server; `None` for a host that runs one
     /// game. The default room also answers to "".
-    pub(super) room: Option<&'a str>,
+    pub(in crate::net::host) room: Option<&'a str>,
 }
 
 /// Players and spectators connected now.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Occupancy {
-    pub(super) players: usize,
-    pub(super) spectators: usize,
+pub(in crate::net::host) struct Occupancy {
+    pub(in crate::net::host) players: usize,
+    pub(in crate::net::host) spectators: usize,
 }
 
 /// A peer a `Hello` may resume: its id, its old connection, and the sealed tick
 /// the client says it holds.
-pub(super) type Resumable = (PeerId, Option<ConnId>, Tick);
+pub(in crate::net::host) type Resumable = (PeerId, Option<ConnId>, Tick);
 
 /// How a client that passed the checks comes in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Admission {
+pub(in crate::net::host) enum Admission {
     /// It takes its old peer id back and catches up from sealed ticks.
     Resume {
         peer: PeerId,
@@ -47,40 +48,38 @@ pub(super) enum Admission {
 /// # Errors
 ///
 /// The reason, when the client may not join.
-pub(super) fn check_hello(hello: &Hello, policy: Policy<'_>) -> Result<(), String> {
+pub(in crate::net::host) fn check_hello(
+    hello: &Hello,
+    policy: Policy<'_>,
+) -> Result<(), RejectReason> {
     if hello.protocol != PROTOCOL_VERSION {
-        return Err(format!(
-            "protocol version {} is not supported; this host speaks version {PROTOCOL_VERSION}",
-            hello.protocol
-        ));
+        return Err(RejectReason::Protocol {
+            client: hello.protocol,
+            host: PROTOCOL_VERSION,
+        });
     }
     if hello.game_id != policy.game_id {
-        return Err(format!(
-            "this host runs {:?}, not {:?}",
-            policy.game_id, hello.game_id
-        ));
+        return Err(RejectReason::OtherGame {
+            host: policy.game_id.to_string(),
+            client: hello.game_id.clone(),
+        });
     }
     if hello.schema_hash != policy.schema_hash {
-        return Err(
-            "the game versions differ (schema hash mismatch); update both to the same build".into(),
-        );
+        return Err(RejectReason::OtherBuild);
     }
     if !valid_room(&hello.room) {
-        return Err("a room name is letters, digits, '-' and '_' (at most 32)".into());
+        return Err(RejectReason::BadRoomName);
     }
     match policy.room {
-        None if !hello.room.is_empty() => {
-            return Err(format!(
-                "this host runs one game and has no rooms (asked for {:?})",
-                hello.room
-            ));
-        }
+        None if !hello.room.is_empty() => Err(RejectReason::NoRooms(hello.room.clone())),
         Some(room) if hello.room != room && !(hello.room.is_empty() && room == DEFAULT_ROOM) => {
-            return Err(format!("this is room {room:?}, not {:?}", hello.room));
+            Err(RejectReason::OtherRoom {
+                this: room.to_string(),
+                asked: hello.room.clone(),
+            })
         }
-        _ => {}
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Resume when the peer is known and the buffer still covers its gap, join anew
@@ -90,32 +89,31 @@ pub(super) fn check_hello(hello: &Hello, policy: Policy<'_>) -> Result<(), Strin
 /// # Errors
 ///
 /// The reason, when the host is full.
-pub(super) fn admit(
+pub(in crate::net::host) fn admit(
     resumable: Option<Resumable>,
     can_catch_up: impl Fn(Tick) -> bool,
     spectator: bool,
     connected: Occupancy,
     policy: Policy<'_>,
-) -> Result<Admission, String> {
+) -> Result<Admission, RejectReason> {
     match resumable {
         Some((peer, old_conn, from)) if can_catch_up(from) => Ok(Admission::Resume {
             peer,
             old_conn,
             from,
         }),
-        None if spectator && connected.spectators >= policy.max_spectators => Err(format!(
-            "no room for another spectator ({} watching)",
-            policy.max_spectators
-        )),
+        None if spectator && connected.spectators >= policy.max_spectators => {
+            Err(RejectReason::SpectatorsFull(policy.max_spectators as u64))
+        }
         None if !spectator && connected.players >= policy.max_clients => {
-            Err(format!("the host is full ({} players)", policy.max_clients))
+            Err(RejectReason::Full(policy.max_clients as u64))
         }
         _ => Ok(Admission::New),
     }
 }
 
 /// A printable, bounded name (a default for an empty one).
-pub(super) fn clean_name(name: &str, peer: PeerId) -> String {
+pub(in crate::net::host) fn clean_name(name: &str, peer: PeerId) -> String {
     let cleaned: String = name
         .chars()
         .filter(|c| !c.is_control())
@@ -167,13 +165,25 @@ mod tests {
             Ok(())
         );
         let v = check_hello(&hello(PROTOCOL_VERSION + 1, "snake", 9), POLICY);
-        assert!(v.is_err_and(|r| r.contains("protocol version")));
+        assert_eq!(
+            v,
+            Err(RejectReason::Protocol {
+                client: PROTOCOL_VERSION + 1,
+                host: PROTOCOL_VERSION
+            })
+        );
         assert_eq!(
             check_hello(&hello(PROTOCOL_VERSION, "chess", 9), POLICY),
-            Err("this host runs \"snake\", not \"chess\"".into())
+            Err(RejectReason::OtherGame {
+                host: "snake".into(),
+                client: "chess".into()
+            })
         );
+        let game = check_hello(&hello(PROTOCOL_VERSION, "chess", 9), POLICY);
+        let said = game.map_err(|r| r.to_string());
+        assert_eq!(said, Err("this host runs \"snake\", not \"chess\"".into()));
         let s = check_hello(&hello(PROTOCOL_VERSION, "snake", 8), POLICY);
-        assert!(s.is_err_and(|r| r.contains("schema hash")));
+        assert_eq!(s, Err(RejectReason::OtherBuild));
     }
 
     #[test]
@@ -190,7 +200,7 @@ mod tests {
         );
         assert_eq!(
             admit(None, covered, false, players(2), POLICY),
-            Err("the host is full (2 players)".into())
+            Err(RejectReason::Full(2))
         );
         assert_eq!(
             admit(None, covered, false, players(1), POLICY),
@@ -219,7 +229,7 @@ mod tests {
         };
         assert_eq!(
             admit(None, covered, true, watched, POLICY),
-            Err("no room for another spectator (1 watching)".into())
+            Err(RejectReason::SpectatorsFull(1))
         );
         assert_eq!(
             admit(None, covered, false, watched, POLICY),
@@ -232,7 +242,7 @@ mod tests {
         let mut h = hello(PROTOCOL_VERSION, "snake", 9);
         h.room = "blue".into();
         let lone = check_hello(&h, POLICY);
-        assert!(lone.is_err_and(|r| r.contains("has no rooms")));
+        assert_eq!(lone, Err(RejectReason::NoRooms("blue".into())));
         let blue = Policy {
             room: Some("blue"),
             ..POLICY
@@ -242,7 +252,7 @@ mod tests {
             room: Some("red"),
             ..POLICY
         };
-        assert!(check_hello(&h, red).is_err_and(|r| r.contains("not \"blue\"")));
+        assert!(check_hello(&h, red).is_err_and(|r| matches!(r, RejectReason::OtherRoom { .. })));
         h.room = String::new();
         let main = Policy {
             room: Some(DEFAULT_ROOM),
@@ -250,7 +260,7 @@ mod tests {
         };
         assert_eq!(check_hello(&h, main), Ok(()), "no room asked: the default");
         h.room = "no spaces".into();
-        assert!(check_hello(&h, POLICY).is_err_and(|r| r.contains("room name")));
+        assert_eq!(check_hello(&h, POLICY), Err(RejectReason::BadRoomName));
     }
 
     #[test]
