@@ -65,8 +65,8 @@ pub mod prelude {
     pub use crate::transport::{Conditioned, LinkConditions, memory_hub};
     #[cfg(feature = "renet")]
     pub use crate::transport::{
-        RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport,
-        RenetSecurity, RoomCode, resolve,
+        JoinCode, RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport,
+        RenetSecurity, resolve,
     };
 }
 

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use tickline::transport::RoomCode;
+use tickline::transport::JoinCode;
 
 /// Multiplayer Snake on Tickline: play against bots, host or join a game over a
 /// LAN, and replay, verify or bisect recorded sessions.
@@ -104,11 +104,11 @@ pub struct HostArgs {
     /// Session seed; random when not given.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// The room code players must give (default: a fresh random one, printed
-    /// as `room code: XXXX-XXXX`).
-    #[arg(long, value_name = "CODE", conflicts_with = "open", value_parser = room_code)]
-    pub code: Option<RoomCode>,
-    /// Let anyone on the network join, without a room code.
+    /// The join code players must give (default: a fresh random one, printed
+    /// as `join code: XXXX-XXXX`).
+    #[arg(long, value_name = "CODE", conflicts_with = "open", value_parser = join_code)]
+    pub code: Option<JoinCode>,
+    /// Let anyone on the network join, without a join code.
     #[arg(long)]
     pub open: bool,
     /// Options shared by play, host and join.
@@ -129,9 +129,9 @@ pub struct JoinArgs {
     /// Let a bot steer your snake.
     #[arg(long)]
     pub bot: bool,
-    /// The room code the host printed (not needed for a host started with --open).
-    #[arg(long, value_name = "CODE", value_parser = room_code)]
-    pub code: Option<RoomCode>,
+    /// The join code the host printed (not needed for a host started with --open).
+    #[arg(long, value_name = "CODE", value_parser = join_code)]
+    pub code: Option<JoinCode>,
     /// On a server: the room to play in (created on first join; default `main`).
     #[arg(long, value_name = "NAME", default_value = "", value_parser = room_name)]
     pub room: String,
@@ -175,10 +175,10 @@ pub struct ServerArgs {
     /// Do not record the rooms.
     #[arg(long)]
     pub no_record: bool,
-    /// A fixed room code (default: a new one, printed at start).
-    #[arg(long, value_name = "CODE", conflicts_with = "open", value_parser = room_code)]
-    pub code: Option<RoomCode>,
-    /// Let anyone on the network join, without a room code.
+    /// A fixed join code (default: a new one, printed at start).
+    #[arg(long, value_name = "CODE", conflicts_with = "open", value_parser = join_code)]
+    pub code: Option<JoinCode>,
+    /// Let anyone on the network join, without a join code.
     #[arg(long)]
     pub open: bool,
     /// Report to the Agones SDK sidecar (AGONES_SDK_HTTP_PORT, default 9358):
@@ -200,9 +200,9 @@ pub struct WatchArgs {
     /// On a server: the room to watch (default `main`).
     #[arg(long, value_name = "NAME", default_value = "", value_parser = room_name)]
     pub room: String,
-    /// The room code the host or server printed.
-    #[arg(long, value_name = "CODE", value_parser = room_code)]
-    pub code: Option<RoomCode>,
+    /// The join code the host or server printed.
+    #[arg(long, value_name = "CODE", value_parser = join_code)]
+    pub code: Option<JoinCode>,
     /// Show the game this many seconds behind (0-30).
     #[arg(long, value_name = "S", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=30))]
     pub delay: u64,
@@ -261,8 +261,8 @@ pub struct LogArgs {
     pub json: bool,
 }
 
-fn room_code(s: &str) -> Result<RoomCode, String> {
-    RoomCode::parse(s).map_err(|e| e.to_string())
+fn join_code(s: &str) -> Result<JoinCode, String> {
+    JoinCode::parse(s).map_err(|e| e.to_string())
 }
 
 /// `HOST:PORT` in form only (the name is looked up when joining): a

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tickline::agones::{Agones, AgonesConfig};
 use tickline::net::{HostConfig, Server, ServerConfig, ServerEvent, SessionEvent};
-use tickline::transport::{RenetHostConfig, RenetHostTransport, RenetSecurity, RoomCode};
+use tickline::transport::{JoinCode, RenetHostConfig, RenetHostTransport, RenetSecurity};
 
 use crate::cli::ServerArgs;
 use crate::random_seed;
@@ -46,12 +46,12 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
         ),
         false => None,
     };
-    let code = (!args.open).then(|| args.code.clone().unwrap_or_else(RoomCode::generate));
+    let code = (!args.open).then(|| args.code.clone().unwrap_or_else(JoinCode::generate));
     let mut server = bind(&args, code.as_ref())?;
     let addr = server.with_transport(RenetHostTransport::local_addr);
     println!("listening on {addr}");
     if let Some(code) = &code {
-        println!("room code: {code}");
+        println!("join code: {code}");
     }
     let _ = std::io::stdout().flush();
     if let Some(a) = &agones {
@@ -74,10 +74,10 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
 }
 
 /// Binds the socket and builds the server.
-fn bind(args: &ServerArgs, code: Option<&RoomCode>) -> Result<SnakeServer, String> {
+fn bind(args: &ServerArgs, code: Option<&JoinCode>) -> Result<SnakeServer, String> {
     let per_room = (args.max_players + args.max_spectators) as usize;
     let slots = (args.max_rooms as usize).saturating_mul(per_room).min(1024);
-    let security = code.map_or(RenetSecurity::Unsecure, RenetSecurity::room);
+    let security = code.map_or(RenetSecurity::Unsecure, RenetSecurity::code);
     let renet = RenetHostConfig::for_game::<SnakeGame>(args.bind, slots, security)
         .map_err(|e| e.to_string())?;
     let transport = RenetHostTransport::bind(&renet)

@@ -26,8 +26,8 @@ pub use conditioner::{Conditioned, LinkConditions};
 pub use memory::{MemoryClient, MemoryConnector, MemoryHost, memory_hub};
 #[cfg(feature = "renet")]
 pub use renet::{
-    RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport, RenetSecurity,
-    RoomCode, RoomCodeError, TransportStats, resolve,
+    JoinCode, JoinCodeError, RenetClientConfig, RenetClientTransport, RenetHostConfig,
+    RenetHostTransport, RenetSecurity, TransportStats, resolve,
 };
 
 /// Why a client's connection ended, as its transport knows it: what a session

@@ -290,12 +290,12 @@ pub fn run_host(args: HostArgs) -> Result<(), String> {
     let config = host_config(&args.common, &args.name, args.seed, "host", 2);
     announce_recording(config.record.as_ref());
     let mut app = base_app(&args.common, "Tickline Snake — host")?;
-    // A room code by default: strangers on the network can neither join nor hold
+    // A join code by default: strangers on the network can neither join nor hold
     // a slot. `--open` allows keyless play.
-    let code = (!args.open).then(|| args.code.clone().unwrap_or_else(RoomCode::generate));
+    let code = (!args.open).then(|| args.code.clone().unwrap_or_else(JoinCode::generate));
     let security = code
         .as_ref()
-        .map_or(RenetSecurity::Unsecure, RenetSecurity::room);
+        .map_or(RenetSecurity::Unsecure, RenetSecurity::code);
     let renet = RenetHostConfig::for_game::<SnakeGame>(args.bind, MAX_CLIENTS, security)
         .map_err(|e| e.to_string())?;
     let mut session =
@@ -308,7 +308,7 @@ pub fn run_host(args: HostArgs) -> Result<(), String> {
         .ok_or("a host listens")?;
     println!("listening on {addr}");
     if let Some(code) = &code {
-        println!("room code: {code}");
+        println!("join code: {code}");
     }
     let _ = std::io::stdout().flush();
     app.insert_resource(Bots::new(false));
@@ -363,7 +363,7 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
     app.insert_resource(Bots::new(args.bot));
     finish(app).map_err(|e| {
         let hint = if args.code.is_none() && e.contains("could not reach the host") {
-            "; if the host printed a room code, pass it with --code"
+            "; if the host printed a join code, pass it with --code"
         } else {
             ""
         };

@@ -1,6 +1,6 @@
 //! Real renet over UDP on 127.0.0.1 (port 0): reliable messages far larger than a
 //! datagram arrive intact (a 10 MB Welcome and a 10 MB Heal), and a host keyed by
-//! a room code keeps serving its players while dozens of sockets replay keyless
+//! a join code keeps serving its players while dozens of sockets replay keyless
 //! handshakes at it. Time is simulated (4 ms per loop turn); every wait has a
 //! deadline.
 
@@ -14,8 +14,8 @@ use tickline::net::{
 };
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
-    ClientTransport, HostTransport, RenetClientConfig, RenetClientTransport, RenetHostConfig,
-    RenetHostTransport, RenetSecurity, RoomCode,
+    ClientTransport, HostTransport, JoinCode, RenetClientConfig, RenetClientTransport,
+    RenetHostConfig, RenetHostTransport, RenetSecurity,
 };
 
 const PROTOCOL_ID: u64 = 0x7469_636c;
@@ -149,12 +149,12 @@ fn a_welcome_and_a_heal_of_ten_megabytes_arrive_intact() {
 
 #[test]
 fn a_coded_host_keeps_serving_while_34_sockets_replay_keyless_handshakes() {
-    let code = RoomCode::generate();
+    let code = JoinCode::generate();
     let config = HostConfig {
         max_clients: 32,
         ..HostConfig::default()
     };
-    let transport = bind(RenetSecurity::room(&code), 32);
+    let transport = bind(RenetSecurity::code(&code), 32);
     let addr = transport.local_addr();
     let mut host: HostSession<ArenaGame, _> =
         HostSession::new(config, Arena::default(), transport).expect("host");
@@ -174,7 +174,7 @@ fn a_coded_host_keeps_serving_while_34_sockets_replay_keyless_handshakes() {
             .expect("socket"),
     )
     .expect("client");
-    let wrong = RoomCode::parse("2222-2222").expect("valid");
+    let wrong = JoinCode::parse("2222-2222").expect("valid");
     let mut guesser: ClientSession<ArenaGame, _> = ClientSession::new(
         player_config("eve"),
         RenetClientTransport::connect(RenetClientConfig::with_code(addr, PROTOCOL_ID, &wrong))

@@ -1,4 +1,4 @@
-//! Room codes: short secrets a LAN host prints and players type in. Both sides
+//! Join codes: short secrets a LAN host prints and players type in. Both sides
 //! derive the netcode key from the code, so a client without it can neither join
 //! nor hold a slot.
 
@@ -11,27 +11,28 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// Characters in a code (shown as two groups of four).
 const LEN: usize = 8;
-/// Separates the key derivation of room codes from any other use of ChaCha.
+/// Separates the key derivation of join codes from any other use of ChaCha.
+/// (The bytes keep the name these codes had before they were called join codes.)
 const DOMAIN: &[u8; 24] = b"tickline room code key 1";
 
-/// A room code such as `K7QM-3XTD`: eight characters from an alphabet without
+/// A join code such as `K7QM-3XTD`: eight characters from an alphabet without
 /// look-alikes (about 40 bits).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct RoomCode([u8; LEN]);
+pub struct JoinCode([u8; LEN]);
 
-/// A string that is not a room code.
+/// A string that is not a join code.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum RoomCodeError {
+pub enum JoinCodeError {
     /// Not eight characters (besides one optional dash).
-    #[error("a room code has 8 characters, like K7QM-3XTD (got {0})")]
+    #[error("a join code has 8 characters, like K7QM-3XTD (got {0})")]
     Length(usize),
     /// A character outside the code alphabet.
-    #[error("{0:?} cannot appear in a room code (codes use 2-9 and A-Z without I, L, O)")]
+    #[error("{0:?} cannot appear in a join code (codes use 2-9 and A-Z without I, L, O)")]
     Character(char),
 }
 
-impl RoomCode {
+impl JoinCode {
     /// A fresh random code (from the OS-seeded hasher keys and the time).
     pub fn generate() -> Self {
         let mut seed = [0u8; 32];
@@ -51,15 +52,15 @@ impl RoomCode {
             };
             *c = ALPHABET[(value % 31) as usize];
         }
-        RoomCode(code)
+        JoinCode(code)
     }
 
     /// Reads a code as a person typed it: any case, with or without the dash.
     ///
     /// # Errors
     ///
-    /// [`RoomCodeError`] for a wrong length or a character outside the alphabet.
-    pub fn parse(text: &str) -> Result<Self, RoomCodeError> {
+    /// [`JoinCodeError`] for a wrong length or a character outside the alphabet.
+    pub fn parse(text: &str) -> Result<Self, JoinCodeError> {
         let trimmed = text.trim();
         let chars: Vec<char> = trimmed
             .chars()
@@ -68,17 +69,17 @@ impl RoomCode {
             .map(|(_, c)| c.to_ascii_uppercase())
             .collect();
         if chars.len() != LEN {
-            return Err(RoomCodeError::Length(trimmed.chars().count()));
+            return Err(JoinCodeError::Length(trimmed.chars().count()));
         }
         let mut code = [0u8; LEN];
         for (slot, c) in code.iter_mut().zip(chars) {
-            let byte = u8::try_from(c).map_err(|_| RoomCodeError::Character(c))?;
+            let byte = u8::try_from(c).map_err(|_| JoinCodeError::Character(c))?;
             if !ALPHABET.contains(&byte) {
-                return Err(RoomCodeError::Character(c));
+                return Err(JoinCodeError::Character(c));
             }
             *slot = byte;
         }
-        Ok(RoomCode(code))
+        Ok(JoinCode(code))
     }
 
     /// The 32-byte netcode key derived from the code.
@@ -92,23 +93,23 @@ impl RoomCode {
     }
 }
 
-impl fmt::Display for RoomCode {
+impl fmt::Display for JoinCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = String::from_utf8_lossy(&self.0);
         write!(f, "{}-{}", &text[..LEN / 2], &text[LEN / 2..])
     }
 }
 
-impl fmt::Debug for RoomCode {
+impl fmt::Debug for JoinCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RoomCode(..)")
+        f.write_str("JoinCode(..)")
     }
 }
 
-impl std::str::FromStr for RoomCode {
-    type Err = RoomCodeError;
+impl std::str::FromStr for JoinCode {
+    type Err = JoinCodeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RoomCode::parse(s)
+        JoinCode::parse(s)
     }
 }
 
@@ -118,7 +119,7 @@ mod tests {
 
     #[test]
     fn codes_read_back_in_any_case_with_or_without_the_dash() {
-        let code = RoomCode::generate();
+        let code = JoinCode::generate();
         let shown = code.to_string();
         assert_eq!(shown.len(), 9);
         assert_eq!(&shown[4..5], "-");
@@ -127,28 +128,28 @@ mod tests {
                 .chars()
                 .all(|c| c == '-' || ALPHABET.contains(&(c as u8)))
         );
-        assert_eq!(RoomCode::parse(&shown), Ok(code.clone()));
-        assert_eq!(RoomCode::parse(&shown.to_lowercase()), Ok(code.clone()));
-        assert_eq!(RoomCode::parse(&shown.replace('-', "")), Ok(code));
+        assert_eq!(JoinCode::parse(&shown), Ok(code.clone()));
+        assert_eq!(JoinCode::parse(&shown.to_lowercase()), Ok(code.clone()));
+        assert_eq!(JoinCode::parse(&shown.replace('-', "")), Ok(code));
     }
 
     #[test]
     fn look_alikes_and_wrong_lengths_are_refused() {
         assert_eq!(
-            RoomCode::parse("K7QM-3XT0"),
-            Err(RoomCodeError::Character('0'))
+            JoinCode::parse("K7QM-3XT0"),
+            Err(JoinCodeError::Character('0'))
         );
         assert_eq!(
-            RoomCode::parse("k7qm-3xtl"),
-            Err(RoomCodeError::Character('L'))
+            JoinCode::parse("k7qm-3xtl"),
+            Err(JoinCodeError::Character('L'))
         );
-        assert_eq!(RoomCode::parse("K7QM"), Err(RoomCodeError::Length(4)));
+        assert_eq!(JoinCode::parse("K7QM"), Err(JoinCodeError::Length(4)));
     }
 
     #[test]
     fn the_key_is_pinned_and_differs_per_code() {
-        let a = RoomCode::parse("K7QM-3XTD").expect("valid");
-        let b = RoomCode::parse("K7QM-3XTE").expect("valid");
+        let a = JoinCode::parse("K7QM-3XTD").expect("valid");
+        let b = JoinCode::parse("K7QM-3XTE").expect("valid");
         assert_eq!(a.key()[..8], [196, 36, 37, 13, 155, 152, 93, 153]);
         assert_ne!(a.key(), b.key());
     }

@@ -6,7 +6,7 @@
 //!
 //! Security: [`RenetSecurity::Unsecure`] (anyone who knows the protocol id may
 //! connect), [`RenetSecurity::Secure`] (connect tokens signed with a private key)
-//! and its LAN form, a [`RoomCode`] both sides derive the key from.
+//! and its LAN form, a [`JoinCode`] both sides derive the key from.
 
 mod client;
 mod code;
@@ -28,7 +28,7 @@ use super::{MAX_MESSAGE_TO_CLIENT, MAX_MESSAGE_TO_HOST};
 use crate::model::{Game, GameIdentity, SchemaError};
 
 pub use client::RenetClientTransport;
-pub use code::{RoomCode, RoomCodeError};
+pub use code::{JoinCode, JoinCodeError};
 pub use host::{RenetHostTransport, TransportStats};
 
 pub(crate) const RELIABLE: u8 = 0;
@@ -113,9 +113,9 @@ pub enum RenetSecurity {
 }
 
 impl RenetSecurity {
-    /// Secure mode keyed by a room code: only clients that know the code can
+    /// Secure mode keyed by a join code: only clients that know the code can
     /// connect or hold a slot.
-    pub fn room(code: &RoomCode) -> Self {
+    pub fn code(code: &JoinCode) -> Self {
         RenetSecurity::Secure {
             private_key: code.key(),
         }
@@ -197,7 +197,7 @@ impl RenetHostConfig {
 
 impl RenetClientConfig {
     /// A client of the game `G` (its protocol id derived from its id and schema
-    /// hash) of the host at `server`: secure with the host's room code, or
+    /// hash) of the host at `server`: secure with the host's join code, or
     /// unsecure without one.
     ///
     /// # Errors
@@ -205,7 +205,7 @@ impl RenetClientConfig {
     /// [`SchemaError`] when the game's schema cannot be derived.
     pub fn for_game<G: Game>(
         server: SocketAddr,
-        code: Option<&RoomCode>,
+        code: Option<&JoinCode>,
     ) -> Result<Self, SchemaError> {
         let protocol_id = GameIdentity::of::<G>()?.protocol_id();
         Ok(match code {
@@ -223,8 +223,8 @@ impl RenetClientConfig {
         }
     }
 
-    /// Secure mode for a host that printed a room code (LAN play).
-    pub fn with_code(server: SocketAddr, protocol_id: u64, code: &RoomCode) -> Self {
+    /// Secure mode for a host that printed a join code (LAN play).
+    pub fn with_code(server: SocketAddr, protocol_id: u64, code: &JoinCode) -> Self {
         Self::secure_with_key(server, protocol_id, code.key())
     }
 

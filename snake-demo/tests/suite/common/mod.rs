@@ -92,7 +92,7 @@ pub fn terminate(child: Child, what: &str) -> Output {
 }
 
 /// Starts a headless host on a free port and returns it with its address and
-/// the room code it printed.
+/// the join code it printed.
 pub fn start_host(args: &[&str]) -> (Child, String, String) {
     let (child, addr, rx) = spawn_listening(
         bin()
@@ -101,10 +101,10 @@ pub fn start_host(args: &[&str]) -> (Child, String, String) {
     );
     let line = rx
         .recv_timeout(Duration::from_secs(30))
-        .expect("the host prints its room code");
+        .expect("the host prints its join code");
     let code = line
-        .strip_prefix("room code: ")
-        .expect("room code line on its own line")
+        .strip_prefix("join code: ")
+        .expect("join code line on its own line")
         .to_string();
     (child, addr, code)
 }
