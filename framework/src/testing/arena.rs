@@ -12,6 +12,8 @@ use crate::model::{Game, InvalidState, Modification, PeerId, TickCtx, WorkSpace}
 pub const SIDE: u16 = 64;
 /// Longest body.
 pub const MAX_BODY: usize = 40;
+/// Above this many food cells a tick indexes them by cell (see `step`).
+const INDEX_FOOD_ABOVE: usize = 32;
 /// Most racers in a valid arena.
 pub const MAX_RACERS: usize = 4096;
 
@@ -86,10 +88,11 @@ impl Arena {
 
 impl WorkSpace for Arena {
     fn step(&mut self, ctx: &mut TickCtx) {
-        // Food by cell, then index: the lowest index on a cell is the one eaten
-        // (as a linear search would find it), in log time for big arenas.
-        let mut food_at: BTreeSet<((u16, u16), usize)> =
-            self.food.iter().enumerate().map(|(i, &f)| (f, i)).collect();
+        // The lowest index on a cell is the food eaten. Many food cells (a
+        // 256-player room) are indexed by cell for log-time lookups; a few are
+        // searched, which costs less than building the index every tick.
+        let mut index: Option<BTreeSet<((u16, u16), usize)>> = (self.food.len() > INDEX_FOOD_ABOVE)
+            .then(|| self.food.iter().enumerate().map(|(i, &f)| (f, i)).collect());
         for racer in &mut self.racers {
             let Some(&(x, y)) = racer.body.front() else {
                 continue;
@@ -101,18 +104,23 @@ impl WorkSpace for Arena {
                 Dir::Right => ((x + 1) % SIDE, y),
             };
             racer.body.push_front(head);
-            let ate = food_at
-                .range((head, 0)..=(head, usize::MAX))
-                .next()
-                .map(|&(_, i)| i);
+            let ate = match &index {
+                Some(at) => at
+                    .range((head, 0)..=(head, usize::MAX))
+                    .next()
+                    .map(|&(_, i)| i),
+                None => self.food.iter().position(|f| *f == head),
+            };
             if let Some(i) = ate {
                 racer.score += 1;
                 let fresh = (
                     ctx.below(u32::from(SIDE)) as u16,
                     ctx.below(u32::from(SIDE)) as u16,
                 );
-                food_at.remove(&(head, i));
-                food_at.insert((fresh, i));
+                if let Some(at) = index.as_mut() {
+                    at.remove(&(head, i));
+                    at.insert((fresh, i));
+                }
                 self.food[i] = fresh;
             }
             if ate.is_none() || racer.body.len() > MAX_BODY {
@@ -218,5 +226,56 @@ mod tests {
         );
         assert_eq!(arena.racers[1].body[0], (heads[1].0, heads[1].1 - 1));
         assert_eq!(arena.cells(), 8, "bodies keep their length until they eat");
+    }
+
+    /// The step as a linear search of the food, the rule the index must keep.
+    fn step_by_search(arena: &mut Arena, ctx: &mut TickCtx) {
+        for racer in &mut arena.racers {
+            let Some(&(x, y)) = racer.body.front() else {
+                continue;
+            };
+            let head = match racer.dir {
+                Dir::Up => (x, (y + SIDE - 1) % SIDE),
+                Dir::Down => (x, (y + 1) % SIDE),
+                Dir::Left => ((x + SIDE - 1) % SIDE, y),
+                Dir::Right => ((x + 1) % SIDE, y),
+            };
+            racer.body.push_front(head);
+            let ate = arena.food.iter().position(|f| *f == head);
+            if let Some(i) = ate {
+                racer.score += 1;
+                arena.food[i] = (
+                    ctx.below(u32::from(SIDE)) as u16,
+                    ctx.below(u32::from(SIDE)) as u16,
+                );
+            }
+            if ate.is_none() || racer.body.len() > MAX_BODY {
+                racer.body.pop_back();
+            }
+        }
+    }
+
+    #[test]
+    fn indexed_and_searched_food_give_the_same_game() {
+        for players in [3, 200] {
+            let mut indexed = Arena::with_players(players, 5);
+            let mut searched = indexed.clone();
+            // Food piled ahead of the first racer, which heads right: the
+            // lowest index on a cell must go first.
+            let (x, y) = indexed.racers[0].body[0];
+            for (i, f) in indexed.food.iter_mut().enumerate() {
+                *f = ((x + 1 + (i % 3) as u16) % SIDE, y);
+            }
+            searched.food.clone_from(&indexed.food);
+            let mut eaten = 0;
+            for t in 1..=300 {
+                let ctx = || TickCtx::new(9, Tick(t), PeerId::SYSTEM, 0);
+                indexed.step(&mut ctx());
+                step_by_search(&mut searched, &mut ctx());
+                assert_eq!(indexed, searched, "{players} players, tick {t}");
+                eaten = indexed.racers.iter().map(|r| r.score).sum::<u32>();
+            }
+            assert!(eaten > 0, "{players} players: some food was eaten");
+        }
     }
 }
