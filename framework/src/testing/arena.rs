@@ -33,6 +33,16 @@ pub enum Dir {
 impl Dir {
     /// All four, for picking one with an index.
     pub const ALL: [Dir; 4] = [Dir::Up, Dir::Down, Dir::Left, Dir::Right];
+
+    /// The cell one step this way from `(x, y)`, wrapping at the edges.
+    pub fn ahead(self, (x, y): (u16, u16)) -> (u16, u16) {
+        match self {
+            Dir::Up => (x, (y + SIDE - 1) % SIDE),
+            Dir::Down => (x, (y + 1) % SIDE),
+            Dir::Left => ((x + SIDE - 1) % SIDE, y),
+            Dir::Right => ((x + 1) % SIDE, y),
+        }
+    }
 }
 
 /// One player's racer.
@@ -94,15 +104,10 @@ impl WorkSpace for Arena {
         let mut index: Option<BTreeSet<((u16, u16), usize)>> = (self.food.len() > INDEX_FOOD_ABOVE)
             .then(|| self.food.iter().enumerate().map(|(i, &f)| (f, i)).collect());
         for racer in &mut self.racers {
-            let Some(&(x, y)) = racer.body.front() else {
+            let Some(&cell) = racer.body.front() else {
                 continue;
             };
-            let head = match racer.dir {
-                Dir::Up => (x, (y + SIDE - 1) % SIDE),
-                Dir::Down => (x, (y + 1) % SIDE),
-                Dir::Left => ((x + SIDE - 1) % SIDE, y),
-                Dir::Right => ((x + 1) % SIDE, y),
-            };
+            let head = racer.dir.ahead(cell);
             racer.body.push_front(head);
             let ate = match &index {
                 Some(at) => at
@@ -231,15 +236,10 @@ mod tests {
     /// The step as a linear search of the food, the rule the index must keep.
     fn step_by_search(arena: &mut Arena, ctx: &mut TickCtx) {
         for racer in &mut arena.racers {
-            let Some(&(x, y)) = racer.body.front() else {
+            let Some(&cell) = racer.body.front() else {
                 continue;
             };
-            let head = match racer.dir {
-                Dir::Up => (x, (y + SIDE - 1) % SIDE),
-                Dir::Down => (x, (y + 1) % SIDE),
-                Dir::Left => ((x + SIDE - 1) % SIDE, y),
-                Dir::Right => ((x + 1) % SIDE, y),
-            };
+            let head = racer.dir.ahead(cell);
             racer.body.push_front(head);
             let ate = arena.food.iter().position(|f| *f == head);
             if let Some(i) = ate {
