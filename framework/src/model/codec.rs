@@ -50,6 +50,21 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
     Ok(bincode::serde::encode_to_vec(value, CANONICAL)?)
 }
 
+/// Appends a value's canonical encoding to `out` and returns its length (no
+/// buffer of its own: what writes many small records uses).
+///
+/// # Errors
+///
+/// As [`encode`]; `out` may then hold part of the encoding.
+pub fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<usize, CodecError> {
+    Ok(bincode::serde::encode_into_std_write(
+        value, out, CANONICAL,
+    )?)
+}
+
 /// Decodes exactly one value from `bytes`, refusing more than `LIMIT` bytes of
 /// input or of claimed allocations, and refusing trailing bytes.
 ///

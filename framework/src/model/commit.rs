@@ -61,8 +61,24 @@ impl<M> Commit<M> {
 }
 
 /// Sorts one tick's commits into the canonical order ([`Commit::order_key`]).
+/// Ids are unique within a tick, so the order is total and an unstable sort
+/// (in place, no scratch buffer) gives the one result.
 pub fn sort_canonical<M>(commits: &mut [Commit<M>]) {
-    commits.sort_by_key(Commit::order_key);
+    commits.sort_unstable_by_key(Commit::order_key);
+}
+
+/// Two sequences of one tick's commits, each in the canonical order, merged
+/// into one in the canonical order (without collecting them).
+pub(crate) fn merge_canonical<'a, M: 'a>(
+    a: impl Iterator<Item = &'a Commit<M>>,
+    b: impl Iterator<Item = &'a Commit<M>>,
+) -> impl Iterator<Item = &'a Commit<M>> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y.order_key() < x.order_key() => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
 }
 
 /// One sealed tick: its commits in the host's sealed order. Every commit in it

@@ -10,6 +10,7 @@ mod ids;
 mod sim;
 mod traits;
 
+pub(crate) use commit::merge_canonical;
 pub use commit::{Body, Commit, SealedTick, sort_canonical};
 pub use ctx::{STEP_STREAM, TickCtx};
 pub use game::{Game, GameIdentity, SchemaError, schema_hash_of, schema_of};

@@ -18,6 +18,16 @@ use super::ids::PeerId;
 /// `HashMap`/`HashSet` (use `BTreeMap`, `Vec`), no floats in rules. All state must
 /// be serialized: a field skipped by serde is lost on snapshot and breaks late join.
 /// [`crate::testing::check_determinism`] catches most violations.
+///
+/// # Cost of a rollback
+///
+/// A timeline keeps one state per predicted tick and computes each into a
+/// reused one with [`Clone::clone_from`]. A derived `Clone` does not override
+/// `clone_from`, so every collection is allocated again; implementing it to
+/// copy into the existing buffers (`Vec::clone_from`, a `VecDeque` cleared and
+/// extended from its source's slices) makes prediction and rollback
+/// allocation-free, as `tickline::testing::arena::Arena` (feature `fixtures`)
+/// shows.
 pub trait WorkSpace: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Advances time by one tick, after the tick's commits were applied.
     /// The default does nothing (turn-based or CRUD state).

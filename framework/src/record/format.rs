@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Commit, PeerId, SealedTick, Tick};
 
 use super::diff::FieldDiff;
+use super::error::RecordError;
+use crate::model::codec::encode_into;
 
 /// First bytes of every recording.
 pub const MAGIC: [u8; 8] = *b"TICKLREC";
@@ -113,9 +115,36 @@ pub(super) enum RecordRef<'a, M> {
     },
 }
 
-/// Appends a frame (length, body, CRC) to `out`.
-pub(super) fn push_frame(out: &mut Vec<u8>, body: &[u8]) {
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(body);
-    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+/// Appends a frame (length, body, CRC) whose body is `value`'s canonical
+/// encoding to `out`, encoding in place.
+///
+/// # Errors
+///
+/// [`RecordError::Codec`], or [`RecordError::FrameTooLarge`] for a body over
+/// [`MAX_FRAME_BYTES`]; `out` is then as it was.
+pub(super) fn push_frame<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+) -> Result<(), RecordError> {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let len = match encode_into(value, out) {
+        Ok(len) if len <= MAX_FRAME_BYTES => len,
+        Ok(len) => {
+            out.truncate(start);
+            return Err(RecordError::FrameTooLarge {
+                len,
+                limit: MAX_FRAME_BYTES,
+            });
+        }
+        Err(e) => {
+            out.truncate(start);
+            return Err(e.into());
+        }
+    };
+    // The limit keeps the length within a u32.
+    out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
+    let crc = crc32fast::hash(&out[start + 4..]);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(())
 }

@@ -27,6 +27,7 @@ mod cursor;
 mod diff;
 mod error;
 mod format;
+mod frames;
 mod index;
 mod reader;
 mod replayer;

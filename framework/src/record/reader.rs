@@ -104,28 +104,28 @@ impl<G: Game> Recording<G> {
     ///
     /// None today; the signature leaves room for limits on what is kept.
     pub fn collect<R: Read>(mut stream: RecordStream<G, R>) -> Result<Self, RecordError> {
-        let mut rec = Recording {
-            sealed: Vec::new(),
-            checksums: BTreeMap::new(),
-            snapshots: BTreeMap::new(),
-            events: Vec::new(),
-            stopped: None,
-            header: stream.header().clone(),
-        };
+        let (mut sealed, mut events) = (Vec::new(), Vec::new());
+        // Gathered in file order (ticks ascending, the stream checks it) and
+        // built in one pass: cheaper than a tree insert per record. A tick
+        // recorded twice keeps its last value, as an insert would.
+        let (mut checksums, mut snapshots) = (Vec::new(), Vec::new());
         while let Some((_, record)) = stream.next_record() {
             match record {
-                Record::Sealed(st) => rec.sealed.push(st),
-                Record::Checksum { tick, value } => {
-                    rec.checksums.insert(tick, value);
-                }
-                Record::Snapshot { tick, bytes } => {
-                    rec.snapshots.insert(tick, bytes);
-                }
-                Record::Event { tick, event } => rec.events.push((tick, event)),
+                Record::Sealed(st) => sealed.push(st),
+                Record::Checksum { tick, value } => checksums.push((tick, value)),
+                Record::Snapshot { tick, bytes } => snapshots.push((tick, bytes)),
+                Record::Event { tick, event } => events.push((tick, event)),
             }
         }
-        rec.stopped = stream.into_parts().1;
-        Ok(rec)
+        let (header, stopped) = stream.into_parts();
+        Ok(Recording {
+            header,
+            sealed,
+            checksums: checksums.into_iter().collect(),
+            snapshots: snapshots.into_iter().collect(),
+            events,
+            stopped,
+        })
     }
 }
 

@@ -7,7 +7,7 @@
 //! the sealed sequence, so no arithmetic on it can overflow.
 
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -16,23 +16,20 @@ use crate::model::{Game, Tick};
 
 use super::error::{RecordError, TailProblem};
 use super::format::{FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, Record};
+use super::frames::Frames;
 use super::reader::{Expect, Stopped};
-
-/// Frame buffers above this size are given back after use.
-const KEEP_BUFFER: usize = 1 << 20;
 
 /// A record read, and the byte offset after it.
 type Framed<G> = (Record<<G as Game>::Move>, u64);
 
 /// A recording of the game `G` read record by record from `R` (a file unless
 /// said otherwise).
-pub struct RecordStream<G: Game, R = BufReader<File>> {
-    input: R,
+pub struct RecordStream<G: Game, R = File> {
+    frames: Frames<R>,
     header: Header,
     offset: u64,
     last_tick: Tick,
     stopped: Option<Stopped>,
-    body: Vec<u8>,
     _game: PhantomData<fn() -> G>,
 }
 
@@ -66,8 +63,7 @@ impl<G: Game> RecordStream<G> {
     ///
     /// As [`RecordStream::open`].
     pub fn open_with(path: impl AsRef<Path>, expect: &Expect) -> Result<Self, RecordError> {
-        let file = File::open(path)?;
-        Self::with_expect(BufReader::with_capacity(1 << 16, file), expect)
+        Self::with_expect(File::open(path)?, expect)
     }
 }
 
@@ -90,11 +86,14 @@ impl<G: Game, R: Read> RecordStream<G, R> {
     /// [`RecordError::NotARecording`], [`RecordError::NewerVersion`],
     /// [`RecordError::CorruptHeader`], [`RecordError::WrongGame`] or
     /// [`RecordError::WrongSchema`].
-    pub fn with_expect(mut input: R, expect: &Expect) -> Result<Self, RecordError> {
-        let mut lead = [0u8; 10];
-        if read_up_to(&mut input, &mut lead)? < lead.len() || lead[..MAGIC.len()] != MAGIC {
-            return Err(RecordError::NotARecording);
-        }
+    pub fn with_expect(input: R, expect: &Expect) -> Result<Self, RecordError> {
+        const LEAD: usize = MAGIC.len() + 2;
+        let mut frames = Frames::new(input);
+        let lead = match frames.take(LEAD) {
+            Ok(Ok(lead)) if lead[..MAGIC.len()] == MAGIC => lead,
+            Err(TailProblem::Unreadable(e)) => return Err(std::io::Error::other(e).into()),
+            _ => return Err(RecordError::NotARecording),
+        };
         let version = u16::from_le_bytes([lead[8], lead[9]]);
         if version > FORMAT_VERSION {
             return Err(RecordError::NewerVersion {
@@ -105,20 +104,20 @@ impl<G: Game, R: Read> RecordStream<G, R> {
         if version == 0 {
             return Err(RecordError::NotARecording);
         }
-        let mut body = Vec::new();
-        let len = read_frame(&mut input, &mut body)
-            .and_then(|len| len.ok_or(TailProblem::Truncated))
+        let body = frames
+            .next_body()
+            .and_then(|body| body.ok_or(TailProblem::Truncated))
             .map_err(RecordError::CorruptHeader)?;
-        let header: Header = decode::<_, MAX_FRAME_BYTES>(&body[..len])
+        let len = body.len();
+        let header: Header = decode::<_, MAX_FRAME_BYTES>(body)
             .map_err(|e| RecordError::CorruptHeader(TailProblem::Undecodable(e.to_string())))?;
         check_header(&header, expect)?;
         Ok(RecordStream {
-            input,
-            offset: (lead.len() + len + 8) as u64,
+            frames,
+            offset: (LEAD + len + 8) as u64,
             last_tick: header.start_tick,
             header,
             stopped: None,
-            body,
             _game: PhantomData,
         })
     }
@@ -150,14 +149,12 @@ impl<G: Game, R: Read> RecordStream<G, R> {
 
     /// The next record and the offset after it.
     fn read_record(&mut self) -> Result<Option<Framed<G>>, TailProblem> {
-        let Some(len) = read_frame(&mut self.input, &mut self.body)? else {
+        let Some(body) = self.frames.next_body()? else {
             return Ok(None);
         };
-        let decoded = decode::<Record<G::Move>, MAX_FRAME_BYTES>(&self.body[..len]);
-        if self.body.capacity() > KEEP_BUFFER {
-            self.body = Vec::new();
-        }
-        let record = decoded.map_err(|e| TailProblem::Undecodable(e.to_string()))?;
+        let len = body.len();
+        let record = decode::<Record<G::Move>, MAX_FRAME_BYTES>(body)
+            .map_err(|e| TailProblem::Undecodable(e.to_string()))?;
         self.check(&record)?;
         if let Record::Sealed(st) = &record {
             self.last_tick = st.tick;
@@ -232,7 +229,8 @@ impl<G: Game, R: Read + Seek> RecordStream<G, R> {
     ///
     /// [`RecordError::Io`] if the input cannot seek.
     pub fn rewind_to(&mut self, offset: u64, last_tick: Tick) -> Result<(), RecordError> {
-        self.input.seek(SeekFrom::Start(offset))?;
+        self.frames.input_mut().seek(SeekFrom::Start(offset))?;
+        self.frames.discard();
         self.offset = offset;
         self.last_tick = last_tick;
         self.stopped = None;
@@ -259,55 +257,4 @@ fn check_header(header: &Header, expect: &Expect) -> Result<(), RecordError> {
         )));
     }
     Ok(())
-}
-
-/// Reads one frame into `body`: `Ok(None)` at a clean end of input, otherwise the
-/// body length (`body` then holds the body; the CRC was checked). Memory grows only
-/// as bytes really arrive, so a forged length costs nothing.
-fn read_frame(input: &mut impl Read, body: &mut Vec<u8>) -> Result<Option<usize>, TailProblem> {
-    let mut len = [0u8; 4];
-    match read_up_to(input, &mut len).map_err(io_problem)? {
-        0 => return Ok(None),
-        4 => {}
-        _ => return Err(TailProblem::Truncated),
-    }
-    let len = u32::from_le_bytes(len) as usize;
-    if len > MAX_FRAME_BYTES {
-        return Err(TailProblem::BadLength(len as u64));
-    }
-    body.clear();
-    let want = len + 4;
-    while body.len() < want {
-        let start = body.len();
-        let step = (want - start).min(start.max(1 << 16));
-        body.reserve_exact(step);
-        body.resize(start + step, 0);
-        let got = read_up_to(input, &mut body[start..]).map_err(io_problem)?;
-        if got < step {
-            return Err(TailProblem::Truncated);
-        }
-    }
-    let crc = [body[len], body[len + 1], body[len + 2], body[len + 3]];
-    if crc32fast::hash(&body[..len]).to_le_bytes() != crc {
-        return Err(TailProblem::BadCrc);
-    }
-    Ok(Some(len))
-}
-
-/// Fills `buf` as far as the input goes; returns how many bytes were read.
-fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-fn io_problem(e: std::io::Error) -> TailProblem {
-    TailProblem::Unreadable(e.to_string())
 }

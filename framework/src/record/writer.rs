@@ -6,14 +6,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::codec::{encode, encode_state};
+use crate::model::codec::encode_state;
 use crate::model::{Game, SealedTick, Tick, WorkSpace};
 use crate::timeline::SealedEntry;
 
 use super::error::RecordError;
 use super::format::{
-    FORMAT_VERSION, Header, MAGIC, MAX_FRAME_BYTES, Record, RecordRef, RecordedEvent, SealedRef,
-    push_frame,
+    FORMAT_VERSION, Header, MAGIC, Record, RecordRef, RecordedEvent, SealedRef, push_frame,
 };
 
 /// Writes a recording: the header first, then records as ticks are sealed.
@@ -53,8 +52,7 @@ impl<F: Write> RecordingWriter<F> {
         writer
             .frame
             .extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        let body = encode(header)?;
-        writer.emit(&body)?;
+        writer.emit(header)?;
         writer.flush()?;
         Ok(writer)
     }
@@ -64,23 +62,19 @@ impl<F: Write> RecordingWriter<F> {
         self.bytes_written
     }
 
-    fn emit(&mut self, body: &[u8]) -> Result<(), RecordError> {
-        if body.len() > MAX_FRAME_BYTES {
-            return Err(RecordError::FrameTooLarge {
-                len: body.len(),
-                limit: MAX_FRAME_BYTES,
-            });
+    /// Frames `value` after what the frame buffer holds and writes it all out.
+    fn emit<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), RecordError> {
+        let framed = push_frame(&mut self.frame, value);
+        if framed.is_ok() {
+            self.out.write_all(&self.frame)?;
+            self.bytes_written += self.frame.len() as u64;
         }
-        push_frame(&mut self.frame, body);
-        self.out.write_all(&self.frame)?;
-        self.bytes_written += self.frame.len() as u64;
         self.frame.clear();
-        Ok(())
+        framed
     }
 
     fn record<M: Serialize>(&mut self, record: &RecordRef<'_, M>) -> Result<(), RecordError> {
-        let body = encode(record)?;
-        self.emit(&body)
+        self.emit(record)
     }
 
     /// Writes a sealed tick (not flushed).
@@ -105,8 +99,7 @@ impl<F: Write> RecordingWriter<F> {
     ///
     /// [`RecordError::Io`] or [`RecordError::Codec`].
     pub fn write_record<M: Serialize>(&mut self, record: &Record<M>) -> Result<(), RecordError> {
-        let body = encode(record)?;
-        self.emit(&body)
+        self.emit(record)
     }
 
     /// Writes the checksum of the sealed state at `tick` (not flushed).

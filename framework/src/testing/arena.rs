@@ -46,7 +46,7 @@ impl Dir {
 }
 
 /// One player's racer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Racer {
     /// Owner.
     pub peer: PeerId,
@@ -59,12 +59,51 @@ pub struct Racer {
 }
 
 /// The reference WorkSpace.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Arena {
     /// Racers, in join order.
     pub racers: Vec<Racer>,
     /// Food cells.
     pub food: Vec<(u16, u16)>,
+}
+
+// `clone_from` copies into the buffers already there: the timeline predicts
+// each tick into a spare state with it, so a rollback allocates nothing. (A
+// derived `Clone` allocates every body afresh.)
+impl Clone for Racer {
+    fn clone(&self) -> Self {
+        Racer {
+            peer: self.peer,
+            dir: self.dir,
+            body: self.body.clone(),
+            score: self.score,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.peer = source.peer;
+        self.dir = source.dir;
+        // Two slice copies, not a loop over the deque's elements.
+        self.body.clear();
+        let (front, back) = source.body.as_slices();
+        self.body.extend(front);
+        self.body.extend(back);
+        self.score = source.score;
+    }
+}
+
+impl Clone for Arena {
+    fn clone(&self) -> Self {
+        Arena {
+            racers: self.racers.clone(),
+            food: self.food.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.racers.clone_from(&source.racers);
+        self.food.clone_from(&source.food);
+    }
 }
 
 impl Arena {
@@ -108,7 +147,6 @@ impl WorkSpace for Arena {
                 continue;
             };
             let head = racer.dir.ahead(cell);
-            racer.body.push_front(head);
             let ate = match &index {
                 Some(at) => at
                     .range((head, 0)..=(head, usize::MAX))
@@ -128,9 +166,12 @@ impl WorkSpace for Arena {
                 }
                 self.food[i] = fresh;
             }
-            if ate.is_none() || racer.body.len() > MAX_BODY {
+            // The tail goes before the head comes (a body at its capacity does
+            // not grow to move).
+            if ate.is_none() || racer.body.len() >= MAX_BODY {
                 racer.body.pop_back();
             }
+            racer.body.push_front(head);
         }
     }
 

@@ -4,6 +4,7 @@
 mod config;
 mod error;
 mod predict;
+mod ring;
 mod seen;
 mod sequencer;
 

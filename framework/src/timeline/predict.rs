@@ -1,12 +1,20 @@
 //! A peer's view of the session: sealed state, pending commits, predicted head.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::checksum::checksum;
-use crate::model::{Commit, CommitId, Game, PeerId, SealedTick, Tick, WorkSpace, run_tick};
+use crate::model::{
+    Commit, CommitId, Game, PeerId, SealedTick, Tick, WorkSpace, merge_canonical, run_tick,
+    sort_canonical,
+};
 
 use super::config::TimelineConfig;
 use super::error::{ConfigError, TimelineError};
+use super::ring::Ring;
+
+mod seal;
+
+pub use seal::{SealOutcome, SealedEntry};
 
 /// How many sealed ticks beyond the next expected one are buffered (arrival out of
 /// order); more is refused.
@@ -25,49 +33,6 @@ pub struct Rollback {
     pub depth: u64,
 }
 
-/// What [`Timeline::receive_sealed`] did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SealOutcome {
-    /// How many ticks were sealed by this call (0 if it only buffered or ignored).
-    pub newly_sealed: u64,
-    /// Set when the prediction had to be corrected.
-    pub rollback: Option<Rollback>,
-}
-
-/// One sealed tick as this peer computed it, for recordings and checksum reports.
-pub struct SealedEntry<G: Game> {
-    /// The tick.
-    pub tick: Tick,
-    /// Its commits in sealed order.
-    pub commits: Vec<Commit<G::Move>>,
-    /// Checksum of the sealed state at `tick`, when one was due.
-    pub checksum: Option<u64>,
-    /// The sealed state at `tick`, when a snapshot was due.
-    pub snapshot: Option<G::State>,
-}
-
-impl<G: Game> Clone for SealedEntry<G> {
-    fn clone(&self) -> Self {
-        SealedEntry {
-            tick: self.tick,
-            commits: self.commits.clone(),
-            checksum: self.checksum,
-            snapshot: self.snapshot.clone(),
-        }
-    }
-}
-
-impl<G: Game> std::fmt::Debug for SealedEntry<G> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SealedEntry")
-            .field("tick", &self.tick)
-            .field("commits", &self.commits)
-            .field("checksum", &self.checksum)
-            .field("snapshot", &self.snapshot.is_some())
-            .finish()
-    }
-}
-
 /// Counters a game or a stats overlay can show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TimelineStats {
@@ -81,13 +46,6 @@ pub struct TimelineStats {
     pub confirmed_ticks: u64,
 }
 
-/// A predicted tick: the state after it, and which commits were applied in it.
-#[derive(Clone, Debug)]
-struct Predicted<W> {
-    state: W,
-    applied: Vec<CommitId>,
-}
-
 /// One peer's timeline: the sealed state at tick S, this peer's pending commits,
 /// and a prediction up to the head H (S ≤ H ≤ S + `max_prediction`).
 ///
@@ -96,7 +54,8 @@ struct Predicted<W> {
 /// host, and feeds the host's sealed ticks to [`Timeline::receive_sealed`].
 ///
 /// Memory is bounded: only the sealed state at S is kept, plus one predicted state
-/// per tick in (S, H].
+/// per tick in (S, H] (whose buffers are reused from tick to tick: implement
+/// `Clone::clone_from` on the WorkSpace to make predictions allocation-free).
 pub struct Timeline<G: Game> {
     me: PeerId,
     seed: u64,
@@ -104,7 +63,7 @@ pub struct Timeline<G: Game> {
     sealed_tick: Tick,
     sealed_state: G::State,
     sealed_checksum: Option<u64>,
-    ring: VecDeque<Predicted<G::State>>,
+    ring: Ring<G::State>,
     pending: BTreeMap<u64, Commit<G::Move>>,
     /// Other peers' commits the host relayed before sealing them, by tick.
     relayed: BTreeMap<Tick, Vec<Commit<G::Move>>>,
@@ -192,7 +151,7 @@ impl<G: Game> Timeline<G> {
             sealed_tick: tick,
             sealed_state: state,
             sealed_checksum: None,
-            ring: VecDeque::new(),
+            ring: Ring::new(),
             pending: BTreeMap::new(),
             relayed: BTreeMap::new(),
             relayed_ids: BTreeSet::new(),
@@ -238,7 +197,7 @@ impl<G: Game> Timeline<G> {
 
     /// The predicted state at H (what a game renders).
     pub fn state(&self) -> &G::State {
-        self.ring.back().map_or(&self.sealed_state, |p| &p.state)
+        self.ring.last_state().unwrap_or(&self.sealed_state)
     }
 
     /// Counters.
@@ -314,19 +273,24 @@ impl<G: Game> Timeline<G> {
     fn predict_next(&mut self) {
         let tick = self.head().next();
         let first_open = self.sealed_tick.next();
-        // A pending commit whose stamp is already sealed will be re-stamped by the
-        // host to the next open tick: predict it there.
-        let mut due: Vec<&Commit<G::Move>> = self
+        // Relayed commits are held in arrival order: sort them once (a sorted
+        // tick costs one pass).
+        if let Some(held) = self.relayed.get_mut(&tick) {
+            sort_canonical(held);
+        }
+        // Own commits are in sequence order, which is the canonical order of one
+        // author. One whose stamp is already sealed will be re-stamped by the host
+        // to the next open tick: predict it there.
+        let own = self
             .pending
             .values()
-            .filter(|c| c.tick.max(first_open) == tick)
-            .chain(self.relayed.get(&tick).into_iter().flatten())
-            .collect();
-        due.sort_by_key(|c| c.order_key());
-        let mut state = self.state().clone();
-        run_tick::<G>(&mut state, due.iter().copied(), self.seed, tick);
-        let applied = due.iter().map(|c| c.id).collect();
-        self.ring.push_back(Predicted { state, applied });
+            .filter(move |c| c.tick.max(first_open) == tick);
+        let others = self.relayed.get(&tick).into_iter().flatten();
+        let seed = self.seed;
+        self.ring.push(&self.sealed_state, |state, applied| {
+            let due = merge_canonical(own, others).inspect(|c| applied.push(c.id));
+            run_tick::<G>(state, due, seed, tick);
+        });
     }
 
     /// Folds another peer's commit, relayed by the host before sealing, into the
@@ -405,17 +369,20 @@ impl<G: Game> Timeline<G> {
     /// relayed, or in a predicted tick not sealed yet). Sealed commits are not
     /// tracked here.
     pub fn predicts(&self, id: CommitId) -> bool {
-        self.ring.iter().any(|p| p.applied.contains(&id))
+        self.ring.applied(id)
     }
 
     /// Forgets relayed commits for ticks up to `tick` (sealed: the log has them).
     fn drop_relayed_through(&mut self, tick: Tick) {
-        let later = self.relayed.split_off(&tick.next());
-        for commit in self.relayed.values().flatten() {
-            self.relayed_ids.remove(&commit.id);
-            self.relayed_len -= 1;
+        while let Some(held) = self.relayed.first_entry() {
+            if *held.key() > tick {
+                break;
+            }
+            for commit in held.remove() {
+                self.relayed_ids.remove(&commit.id);
+                self.relayed_len -= 1;
+            }
         }
-        self.relayed = later;
     }
 
     fn count_rollback(&mut self, from: Tick, old_head: Tick) -> Rollback {
@@ -424,110 +391,6 @@ impl<G: Game> Timeline<G> {
         self.stats.resimulated_ticks += depth;
         self.stats.deepest_rollback = self.stats.deepest_rollback.max(depth);
         Rollback { from, depth }
-    }
-
-    /// Takes one sealed tick from the host. Ticks may arrive out of order or more
-    /// than once: later ones are buffered, old ones ignored.
-    ///
-    /// # Errors
-    ///
-    /// [`TimelineError::MisstampedCommit`] if a commit in it carries another tick;
-    /// [`TimelineError::SealedTooFarAhead`] if it is too far ahead to buffer.
-    /// Nothing is changed in either case.
-    pub fn receive_sealed(
-        &mut self,
-        sealed: SealedTick<G::Move>,
-    ) -> Result<SealOutcome, TimelineError> {
-        if let Some(c) = sealed.commits.iter().find(|c| c.tick != sealed.tick) {
-            return Err(TimelineError::MisstampedCommit {
-                tick: sealed.tick,
-                id: c.id,
-                stamped: c.tick,
-            });
-        }
-        let expected = self.sealed_tick.next();
-        if sealed.tick < expected {
-            return Ok(SealOutcome::default());
-        }
-        if sealed.tick.since(expected) > MAX_BUFFERED_SEALED {
-            return Err(TimelineError::SealedTooFarAhead {
-                tick: sealed.tick,
-                expected,
-            });
-        }
-        self.buffered.insert(sealed.tick, sealed);
-        let mut batch = Vec::new();
-        let mut next = expected;
-        while let Some(st) = self.buffered.remove(&next) {
-            batch.push(st);
-            next = next.next();
-        }
-        Ok(self.seal_batch(batch))
-    }
-
-    /// Applies contiguous sealed ticks, confirming or correcting the prediction.
-    fn seal_batch(&mut self, batch: Vec<SealedTick<G::Move>>) -> SealOutcome {
-        let old_head = self.head();
-        let mut mispredicted: Option<Tick> = None;
-        let newly_sealed = batch.len() as u64;
-        for st in batch {
-            let confirmed = mispredicted.is_none()
-                && self
-                    .ring
-                    .front()
-                    .is_some_and(|p| p.applied.iter().copied().eq(st.ids()));
-            if confirmed {
-                if let Some(p) = self.ring.pop_front() {
-                    self.sealed_state = p.state;
-                }
-                self.stats.confirmed_ticks += 1;
-            } else {
-                if mispredicted.is_none() && st.tick <= old_head {
-                    mispredicted = Some(st.tick);
-                }
-                self.ring.clear();
-                run_tick::<G>(&mut self.sealed_state, &st.commits, self.seed, st.tick);
-            }
-            self.sealed_tick = st.tick;
-            self.sealed_checksum = None;
-            for c in st.commits.iter().filter(|c| c.id.author == self.me) {
-                self.pending.remove(&c.id.seq);
-            }
-            self.drop_relayed_through(st.tick);
-            self.journal_tick(st);
-        }
-        let mut rollback = None;
-        if let Some(from) = mispredicted {
-            while self.head() < old_head {
-                self.predict_next();
-            }
-            rollback = Some(self.count_rollback(from, old_head));
-        }
-        SealOutcome {
-            newly_sealed,
-            rollback,
-        }
-    }
-
-    fn journal_tick(&mut self, st: SealedTick<G::Move>) {
-        if !self.config.journal {
-            return;
-        }
-        let due = |every: u64| every > 0 && st.tick.0.is_multiple_of(every);
-        let checksum = due(self.config.checksum_interval).then(|| self.sealed_checksum());
-        let snapshot = due(self.config.snapshot_interval).then(|| self.sealed_state.clone());
-        self.journal.push(SealedEntry {
-            tick: st.tick,
-            commits: st.commits,
-            checksum,
-            snapshot,
-        });
-    }
-
-    /// Sealed ticks journaled since the last call (empty unless
-    /// [`TimelineConfig::journal`] is on). Drain it regularly: it grows until then.
-    pub fn drain_journal(&mut self) -> Vec<SealedEntry<G>> {
-        std::mem::take(&mut self.journal)
     }
 
     /// Withdraws a pending local commit (the host refused it) and predicts again

@@ -84,18 +84,20 @@ impl<M> Sequencer<M> {
         if commit.is_system() || commit.id.author == PeerId::SYSTEM {
             return Err(SequencerError::SystemBody { id: commit.id });
         }
-        if self.seen.contains(commit.id) {
-            return Ok(Accepted::Duplicate);
-        }
         let limit = self.sealed.plus(self.config.max_ahead);
         if commit.tick > limit {
+            if self.seen.contains(commit.id) {
+                return Ok(Accepted::Duplicate);
+            }
             return Err(SequencerError::TooFarAhead {
                 id: commit.id,
                 tick: commit.tick,
                 limit,
             });
         }
-        self.seen.insert(commit.id);
+        if !self.seen.insert(commit.id) {
+            return Ok(Accepted::Duplicate);
+        }
         let next_open = self.sealed.next();
         let outcome = if commit.tick < next_open {
             let from = commit.tick;
