@@ -41,6 +41,13 @@ impl RateLog {
         }
     }
 
+    /// Logs `line` at debug level unless `reason` logged within the last second.
+    pub(crate) fn debug(&mut self, reason: &'static str, now: Duration, line: &str) {
+        if let Some(skipped) = self.admit(reason, now) {
+            tracing::debug!("{line}{}", suffix(skipped));
+        }
+    }
+
     /// Logs `line` at warn level unless `reason` logged within the last second.
     pub(crate) fn warn(&mut self, reason: &'static str, now: Duration, line: &str) {
         if let Some(skipped) = self.admit(reason, now) {

@@ -9,6 +9,7 @@ mod cadence;
 mod client;
 mod clock;
 mod config;
+pub mod discovery;
 mod events;
 mod handover;
 mod host;
