@@ -25,6 +25,8 @@ pub enum Command {
     Host(HostArgs),
     /// Join a game hosted on the LAN, or a room of a server.
     Join(JoinArgs),
+    /// List the LAN's Snake games (those this build can join).
+    Lan(LanArgs),
     /// Run a dedicated server: many rooms on one UDP port, no player of its own.
     Server(ServerArgs),
     /// Watch a game as a spectator (no player slot, no moves).
@@ -111,18 +113,76 @@ pub struct HostArgs {
     /// Let anyone on the network join, without a join code.
     #[arg(long)]
     pub open: bool,
+    /// The game's name in players' LAN lists (default: "NAME's game").
+    #[arg(long, value_name = "TEXT", value_parser = game_name)]
+    pub game_name: Option<String>,
+    /// Whether and where to answer LAN discovery.
+    #[command(flatten)]
+    pub listed: Listed,
     /// Options shared by play, host and join.
     #[command(flatten)]
     pub common: Common,
+}
+
+/// How `host` and `server` answer LAN discovery.
+#[derive(Args, Debug, Clone)]
+pub struct Listed {
+    /// Answer LAN discovery on this UDP address (shared with other hosts on
+    /// this machine).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "0.0.0.0:5001",
+        conflicts_with = "no_discovery"
+    )]
+    pub discovery: SocketAddr,
+    /// Do not answer LAN discovery (players then need the address).
+    #[arg(long)]
+    pub no_discovery: bool,
+}
+
+/// Where `lan` and `join --lan` look for games.
+#[derive(Args, Debug, Clone)]
+pub struct Discovery {
+    /// The discovery port hosts answer on.
+    #[arg(long, value_name = "PORT", default_value_t = tickline::net::discovery::DEFAULT_DISCOVERY_PORT)]
+    pub discovery_port: u16,
+    /// Ask this host's discovery address directly instead of the LAN's
+    /// broadcast address (repeatable; for a host behind a router).
+    #[arg(long, value_name = "ADDR")]
+    pub discovery_target: Vec<SocketAddr>,
+}
+
+/// `lan`.
+#[derive(Args, Debug, Clone)]
+pub struct LanArgs {
+    /// Listen for answers this many seconds (1-60).
+    #[arg(long, value_name = "S", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub wait: u64,
+    /// One JSON object per game per line (`name`, `addr`, `players`,
+    /// `max_players`, `spectators`, `code_required`, `tick_rate`, `version`,
+    /// `dedicated`).
+    #[arg(long)]
+    pub json: bool,
+    /// Where to look.
+    #[command(flatten)]
+    pub discovery: Discovery,
 }
 
 /// `join`.
 #[derive(Args, Debug, Clone)]
 pub struct JoinArgs {
     /// The host: `NAME:PORT` or `ADDRESS:PORT`, e.g. `mybox.lan:5000`,
-    /// `localhost:5000` or `192.168.1.20:5000`.
-    #[arg(value_name = "ADDR", value_parser = host_port)]
-    pub addr: String,
+    /// `localhost:5000` or `192.168.1.20:5000` (or give `--lan NAME`).
+    #[arg(value_name = "ADDR", value_parser = host_port, required_unless_present = "lan")]
+    pub addr: Option<String>,
+    /// Join the LAN game of this name (as `snake-demo lan` lists it) instead
+    /// of an address.
+    #[arg(long, value_name = "NAME", conflicts_with = "addr")]
+    pub lan: Option<String>,
+    /// Where `--lan` looks.
+    #[command(flatten)]
+    pub discovery: Discovery,
     /// Your name on the scoreboard.
     #[arg(long, value_name = "NAME", default_value = "guest")]
     pub name: String,
@@ -189,6 +249,12 @@ pub struct ServerArgs {
     /// rooms is printed every few seconds as well.
     #[arg(long)]
     pub headless: bool,
+    /// The server's name in players' LAN lists.
+    #[arg(long, value_name = "TEXT", default_value = "Snake server", value_parser = game_name)]
+    pub game_name: String,
+    /// Whether and where to answer LAN discovery.
+    #[command(flatten)]
+    pub listed: Listed,
 }
 
 /// `watch`.
@@ -285,6 +351,14 @@ fn host_port(s: &str) -> Result<String, String> {
         Ok(p) if p > 0 => Ok(s.to_owned()),
         _ => Err(format!("{port:?} is not a port (1..=65535)")),
     }
+}
+
+fn game_name(s: &str) -> Result<String, String> {
+    let limit = tickline::net::protocol::MAX_NAME_CHARS;
+    if s.trim().is_empty() || s.chars().count() > limit || s.chars().any(char::is_control) {
+        return Err(format!("a game name is 1 to {limit} printable characters"));
+    }
+    Ok(s.to_owned())
 }
 
 fn room_name(s: &str) -> Result<String, String> {

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod bot;
 pub mod cli;
+pub mod lan;
 pub mod paths;
 pub mod replay;
 pub mod rules;

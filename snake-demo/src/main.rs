@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Play(args) => game(snake_demo::app::run_play(args)),
         Command::Host(args) => game(snake_demo::app::run_host(args)),
         Command::Join(args) => game(snake_demo::app::run_join(args)),
+        Command::Lan(args) => game(snake_demo::lan::run(args)),
         Command::Server(args) => game(snake_demo::server::run(args)),
         Command::Watch(args) => game(snake_demo::app::run_watch(args)),
         Command::Replay(args) => match snake_demo::replay::run(args) {

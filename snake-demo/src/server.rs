@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tickline::agones::{Agones, AgonesConfig};
+use tickline::net::discovery::{DiscoveryResponder, Listing};
 use tickline::net::{HostConfig, Server, ServerConfig, ServerEvent, SessionEvent};
 use tickline::transport::{JoinCode, RenetHostConfig, RenetHostTransport, RenetSecurity};
 
@@ -54,6 +55,10 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
         println!("join code: {code}");
     }
     let _ = std::io::stdout().flush();
+    let mut discovery = (!args.listed.no_discovery)
+        .then(|| listed(&args, addr.port(), code.is_some()))
+        .flatten();
+    let _ = std::io::stdout().flush();
     if let Some(a) = &agones {
         a.ready();
     }
@@ -64,6 +69,13 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
             .update(started.elapsed())
             .map_err(|e| format!("the server stopped: {e}"))?;
         report(&mut server, agones.as_ref());
+        if let Some((responder, listing)) = &mut discovery {
+            let announcement = server.announcement(listing);
+            if let Err(e) = responder.poll(started.elapsed(), &announcement) {
+                eprintln!("LAN discovery stopped: {e}");
+                discovery = None;
+            }
+        }
         if !args.headless && last_status.elapsed() >= STATUS_EVERY {
             last_status = Instant::now();
             eprintln!("{}", status_line(&server));
@@ -71,6 +83,33 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
         std::thread::sleep(IDLE);
     }
     shut_down(server, started, agones)
+}
+
+/// The discovery responder and what it announces, or `None` (with a line
+/// saying why) when its port cannot be bound: the server runs unlisted.
+fn listed(
+    args: &ServerArgs,
+    game_port: u16,
+    code_required: bool,
+) -> Option<(DiscoveryResponder, Listing)> {
+    let listing = Listing {
+        name: args.game_name.clone(),
+        game_port,
+        code_required,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    match DiscoveryResponder::bind(args.listed.discovery) {
+        Ok(responder) => {
+            if let Ok(at) = responder.local_addr() {
+                println!("answering LAN discovery on {at}");
+            }
+            Some((responder, listing))
+        }
+        Err(e) => {
+            eprintln!("not listed on the LAN ({e}); players need the address");
+            None
+        }
+    }
 }
 
 /// Binds the socket and builds the server.

@@ -13,6 +13,8 @@
 //!   [`TicklineStatus::tick_progress`] to draw between ticks.
 //! - Session events arrive as [`TicklineEvent`] messages, failures as
 //!   [`TicklineError`] messages.
+//! - LAN discovery: insert a [`LanAnnouncer`] while hosting to answer it, and
+//!   [`LanGames`] to keep a list of the LAN's games fresh for a menu.
 //!
 //! # Schedules
 //!
@@ -31,6 +33,7 @@
 //! systems of its own). Works headless with `MinimalPlugins`.
 
 mod control;
+mod lan;
 mod session;
 mod status;
 
@@ -44,6 +47,7 @@ use crate::model::{Game, PeerId};
 use crate::net::{SessionError, SessionEvent};
 
 pub use control::{StartSession, StopSession};
+pub use lan::{LanAnnouncer, LanGames};
 pub use session::TicklineSession;
 pub use status::{TicklineState, TicklineStatus};
 
@@ -147,6 +151,17 @@ impl<G: Game> Plugin for TicklinePlugin<G> {
             .add_systems(
                 self.commit,
                 session::commit_submits::<G>.in_set(TicklineSet::Commit),
+            )
+            .add_systems(
+                self.receive,
+                (
+                    lan::announce::<G>.run_if(
+                        resource_exists::<lan::LanAnnouncer>
+                            .and_then(resource_exists::<TicklineSession<G>>),
+                    ),
+                    lan::browse.run_if(resource_exists::<lan::LanGames>),
+                )
+                    .after(TicklineSet::Receive),
             );
     }
 }

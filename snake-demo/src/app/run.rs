@@ -8,6 +8,8 @@ use std::time::Duration;
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use tickline::bevy::LanAnnouncer;
+use tickline::net::discovery::Listing;
 use tickline::prelude::*;
 use tickline::transport::LinkConditions;
 
@@ -310,9 +312,34 @@ pub fn run_host(args: HostArgs) -> Result<(), String> {
     if let Some(code) = &code {
         println!("join code: {code}");
     }
+    if !args.listed.no_discovery {
+        answer_discovery(&mut app, &args, addr.port(), code.is_some());
+    }
     let _ = std::io::stdout().flush();
     app.insert_resource(Bots::new(false));
     finish(app)
+}
+
+/// Lists the hosted game on the LAN (a failure only loses the listing).
+fn answer_discovery(app: &mut App, args: &HostArgs, game_port: u16, code_required: bool) {
+    let listing = Listing {
+        name: args
+            .game_name
+            .clone()
+            .unwrap_or_else(|| format!("{}'s game", args.name)),
+        game_port,
+        code_required,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    match LanAnnouncer::bind(args.listed.discovery, listing) {
+        Ok(announcer) => {
+            if let Ok(at) = announcer.local_addr() {
+                println!("answering LAN discovery on {at}");
+            }
+            app.insert_resource(announcer);
+        }
+        Err(e) => eprintln!("not listed on the LAN ({e}); players need the address"),
+    }
 }
 
 /// `join --inject-desync`: the first snake's score jumps by 1000 on this peer only.
@@ -334,7 +361,15 @@ fn inject_desync(app: &mut App, tick: Tick) {
 ///
 /// One line for the user: host unreachable, version mismatch, kicked.
 pub fn run_join(args: JoinArgs) -> Result<(), String> {
-    let addr = resolve(&args.addr).map_err(|e| e.to_string())?;
+    let (addr, shown) = match (&args.lan, &args.addr) {
+        (Some(name), _) => {
+            let addr = crate::lan::find(name, &args.discovery)?;
+            println!("found {name:?} at {addr}");
+            (addr, addr.to_string())
+        }
+        (None, Some(given)) => (resolve(given).map_err(|e| e.to_string())?, given.clone()),
+        (None, None) => return Err("give the host's address or --lan NAME".into()),
+    };
     let config = ClientConfig {
         name: args.name.clone(),
         room: args.room.clone(),
@@ -367,6 +402,6 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
         } else {
             ""
         };
-        format!("{e} (host {}){hint}", args.addr)
+        format!("{e} (host {shown}){hint}")
     })
 }

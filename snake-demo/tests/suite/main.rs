@@ -4,6 +4,7 @@
 
 mod bisect;
 mod common;
+mod discovery;
 mod errors;
 mod lan;
 mod play;

@@ -34,6 +34,7 @@ fn a_local_game_with_bots_never_rolls_back() {
         "--headless",
         "--bind",
         "127.0.0.1:0",
+        "--no-discovery",
         "--open",
         "--ticks",
         "60",

@@ -28,6 +28,7 @@ fn start_server_with(record_dir: &Path, extra: &[&str], sidecar: Option<u16>) ->
         cmd.env("AGONES_SDK_HTTP_PORT", port.to_string());
     }
     cmd.args(["server", "--headless", "--open", "--bind", "127.0.0.1:0"])
+        .args(["--discovery", "127.0.0.1:0"])
         .args(["--tick-rate", "30", "--record-dir"])
         .arg(record_dir)
         .args(extra);

@@ -25,6 +25,7 @@ mod responder;
 mod socket;
 mod wire;
 
+pub use super::host::Listing;
 pub use browser::{BrowseConfig, LanBrowser, LanGame, MAX_LISTED};
 pub use responder::{DiscoveryResponder, ResponderStats};
 pub use wire::{

@@ -140,6 +140,14 @@ fn two_games_of_one_name_make_joining_by_name_ambiguous() {
     assert!(err.to_string().contains("join one by address"), "{err}");
 }
 
+fn snake_query() -> Vec<u8> {
+    encode_query(&Query {
+        nonce: 1,
+        game_id: "snake".into(),
+    })
+    .expect("encodes")
+}
+
 /// Sends `datagrams` to `to` and lets the responder read them.
 fn send_all(to: SocketAddr, datagrams: &[Vec<u8>]) -> UdpSocket {
     let socket = UdpSocket::bind(loopback()).expect("binds");
@@ -167,11 +175,7 @@ fn read_n(host: &mut DiscoveryResponder, ann: &Announcement, n: u64) {
 fn garbage_is_counted_and_unanswered_and_the_host_goes_on_answering() {
     let (mut host, addr) = responder();
     let ann = announcement("snake", 7, "g");
-    let query = encode_query(&Query {
-        nonce: 1,
-        game_id: "snake".into(),
-    })
-    .expect("encodes");
+    let query = snake_query();
     let mut wrong_version = query.clone();
     wrong_version[4] = 99;
     let mut truncated = query.clone();
@@ -203,11 +207,7 @@ fn garbage_is_counted_and_unanswered_and_the_host_goes_on_answering() {
 fn a_flood_from_one_source_gets_a_burst_of_replies() {
     let (mut host, addr) = responder();
     let ann = announcement("snake", 7, "g");
-    let query = encode_query(&Query {
-        nonce: 1,
-        game_id: "snake".into(),
-    })
-    .expect("encodes");
+    let query = snake_query();
     let _socket = send_all(addr, &vec![query; 50]);
     read_n(&mut host, &ann, 50);
     assert_eq!((host.stats().replies, host.stats().limited), (4, 46));

@@ -9,6 +9,7 @@
 //! `ticks` seals and sends frames, `links` manages connections and the grace
 //! window, `inbound` validates what clients send, `lifecycle` ends a session.
 
+mod announce;
 mod clock;
 mod delivery;
 mod handshake;
@@ -20,6 +21,8 @@ mod sealer;
 mod start;
 mod table;
 mod ticks;
+
+pub use announce::Listing;
 
 #[cfg(test)]
 mod local_tests;

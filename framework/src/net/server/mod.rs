@@ -132,6 +132,7 @@ enum Route {
 /// [`Server::update`].
 pub struct Server<G: Game, T> {
     config: ServerConfig,
+    identity: crate::model::GameIdentity,
     transport: Slot<T>,
     genesis: Genesis<G::State>,
     rooms: BTreeMap<String, Room<G, T>>,
@@ -163,9 +164,10 @@ impl<G: Game, T: HostTransport> Server<G, T> {
         transport: T,
         genesis: impl Fn(&str) -> G::State + Send + Sync + 'static,
     ) -> Result<Self, SessionError> {
-        crate::model::GameIdentity::of::<G>()?;
+        let identity = crate::model::GameIdentity::of::<G>()?;
         Ok(Server {
             config,
+            identity,
             transport: Slot::new(transport),
             genesis: Box::new(genesis),
             rooms: BTreeMap::new(),
@@ -202,6 +204,32 @@ impl<G: Game, T: HostTransport> Server<G, T> {
     /// Where a room records, if the server records.
     pub fn room_recording(&self, name: &str) -> Option<&std::path::Path> {
         self.rooms.get(name)?.recording.as_deref()
+    }
+
+    /// The announcement for LAN discovery: `listing`, plus the game id and
+    /// schema hash, the players and spectators over all rooms, the most it
+    /// admits (rooms × players per room) and the rooms' tick rate. A dedicated
+    /// server's rooms do not migrate: the server is their authority.
+    pub fn announcement(
+        &self,
+        listing: &crate::net::discovery::Listing,
+    ) -> crate::net::discovery::Announcement {
+        let stats = self.stats();
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let room = &self.config.room;
+        crate::net::discovery::Announcement {
+            game_id: self.identity.id.clone(),
+            schema_hash: self.identity.schema_hash,
+            name: listing.name.clone(),
+            game_port: listing.game_port,
+            players: count(stats.players),
+            max_players: count(self.config.max_rooms.saturating_mul(room.max_clients)),
+            spectators: count(stats.spectators),
+            code_required: listing.code_required,
+            tick_rate: room.tick_rate.unwrap_or(G::TICK_RATE),
+            version: listing.version.clone(),
+            dedicated: true,
+        }
     }
 
     /// The process's stats, summed over the open rooms.

@@ -97,6 +97,7 @@ pub fn start_host(args: &[&str]) -> (Child, String, String) {
     let (child, addr, rx) = spawn_listening(
         bin()
             .args(["host", "--headless", "--bind", "127.0.0.1:0"])
+            .args(["--discovery", "127.0.0.1:0"])
             .args(args),
     );
     let line = rx
