@@ -17,7 +17,7 @@ const FIND_FOR: Duration = Duration::from_secs(4);
 fn browser(discovery: &Discovery) -> Result<LanBrowser, String> {
     let mut config = BrowseConfig::default().on_port(discovery.discovery_port);
     if !discovery.discovery_target.is_empty() {
-        config.targets.clone_from(&discovery.discovery_target);
+        config = config.only(discovery.discovery_target.clone());
         if discovery
             .discovery_target
             .iter()

@@ -7,6 +7,7 @@ mod common;
 mod discovery;
 mod errors;
 mod lan;
+mod netns;
 mod play;
 mod recordings;
 mod server;

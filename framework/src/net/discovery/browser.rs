@@ -23,8 +23,14 @@ const MAX_READS_PER_POLL: usize = 512;
 /// Where and how often a [`LanBrowser`] asks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrowseConfig {
-    /// Where queries go: the LAN's broadcast address on the discovery port by
-    /// default; add a host's own address to reach it across routers.
+    /// The discovery port hosts answer on.
+    pub port: u16,
+    /// Broadcast each query on the LAN: to `255.255.255.255` and to the
+    /// broadcast address of every IPv4 interface that has one (a LAN without a
+    /// default route cannot reach the first).
+    pub broadcast: bool,
+    /// Hosts' discovery addresses to ask directly as well (across routers, or
+    /// on this machine).
     pub targets: Vec<SocketAddr>,
     /// The browser's own socket address.
     pub bind: SocketAddr,
@@ -37,10 +43,9 @@ pub struct BrowseConfig {
 impl Default for BrowseConfig {
     fn default() -> Self {
         BrowseConfig {
-            targets: vec![SocketAddr::V4(SocketAddrV4::new(
-                Ipv4Addr::BROADCAST,
-                DEFAULT_DISCOVERY_PORT,
-            ))],
+            port: DEFAULT_DISCOVERY_PORT,
+            broadcast: true,
+            targets: Vec::new(),
             bind: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
             refresh: Duration::from_secs(2),
             forget_after: Duration::from_secs(7),
@@ -49,11 +54,40 @@ impl Default for BrowseConfig {
 }
 
 impl BrowseConfig {
-    /// Queries sent to the broadcast address on `port` instead of the default.
+    /// Broadcasts on `port` instead of the default.
     #[must_use]
     pub fn on_port(mut self, port: u16) -> Self {
-        self.targets = vec![SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::BROADCAST, port))];
+        self.port = port;
         self
+    }
+
+    /// Asks only `targets`, no broadcast (a host's own discovery address).
+    #[must_use]
+    pub fn only(mut self, targets: Vec<SocketAddr>) -> Self {
+        self.broadcast = false;
+        self.targets = targets;
+        self
+    }
+
+    /// Where a query goes now: the broadcast addresses (read from the
+    /// interfaces at each query, as they come and go) and the targets.
+    fn destinations(&self) -> Vec<SocketAddr> {
+        let mut out = Vec::new();
+        if self.broadcast {
+            out.push(SocketAddr::from((Ipv4Addr::BROADCAST, self.port)));
+            let interfaces = if_addrs::get_if_addrs().unwrap_or_default();
+            for interface in interfaces.iter().filter(|i| !i.is_loopback()) {
+                if let if_addrs::IfAddr::V4(v4) = &interface.addr
+                    && let Some(broadcast) = v4.broadcast
+                {
+                    out.push(SocketAddr::from((broadcast, self.port)));
+                }
+            }
+        }
+        out.extend(self.targets.iter().copied());
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
@@ -162,8 +196,9 @@ impl LanBrowser {
     ///
     /// # Errors
     ///
-    /// [`DiscoveryError::Io`] when no query could be sent to any target (no
-    /// network at all); replies that fail to arrive are not errors.
+    /// [`DiscoveryError::Io`] when no query could be sent anywhere (no network
+    /// at all); destinations that cannot be reached while others can, and
+    /// replies that fail to arrive, are not errors.
     pub fn poll(&mut self, now: Duration) -> Result<bool, DiscoveryError> {
         if self.next_query.is_none_or(|at| now >= at) {
             self.query()?;
@@ -192,7 +227,7 @@ impl LanBrowser {
         })?;
         let mut last_error = None;
         let mut sent = false;
-        for target in &self.config.targets {
+        for target in self.config.destinations() {
             match self.socket.send_to(&datagram, target) {
                 Ok(_) => sent = true,
                 Err(e) => last_error = Some(e),

@@ -2,7 +2,9 @@
 //! browser lists the games it hears of.
 //!
 //! A [`LanBrowser`] broadcasts a query for its game id every two seconds (to
-//! `255.255.255.255:5001` unless configured otherwise); every
+//! `255.255.255.255:5001` and to the broadcast address of each IPv4 interface,
+//! since a LAN without a default route cannot reach the first; or to given
+//! addresses); every
 //! [`DiscoveryResponder`] of that game answers the query's source with an
 //! [`Announcement`]: the host's name, its game port, players and maximum,
 //! spectators, whether a join code is needed (never the code), tick rate,

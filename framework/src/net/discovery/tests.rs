@@ -39,10 +39,10 @@ fn responder() -> (DiscoveryResponder, SocketAddr) {
 
 fn browser(targets: Vec<SocketAddr>) -> LanBrowser {
     let config = BrowseConfig {
-        targets,
         bind: loopback(),
         refresh: Duration::from_millis(200),
         forget_after: Duration::from_millis(700),
+        ..BrowseConfig::default().only(targets)
     };
     LanBrowser::for_game("snake", 7, config).expect("binds")
 }

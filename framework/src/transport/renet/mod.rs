@@ -136,8 +136,11 @@ impl std::fmt::Debug for RenetSecurity {
 pub struct RenetHostConfig {
     /// Address to bind (port 0 picks a free port).
     pub bind: SocketAddr,
-    /// Address clients use to reach the host (put in connect tokens); the bound
-    /// address when `None`.
+    /// Address clients use to reach the host (put in connect tokens). When
+    /// `None`: the bound address, or, bound to an unspecified address
+    /// (`0.0.0.0`), every address of that family this machine's interfaces have
+    /// when it starts, so that a client may dial any of them (a LAN peer, this
+    /// machine's loopback). Set it behind NAT or a port forward.
     pub public_addr: Option<SocketAddr>,
     /// Identifies the game and its version; clients with another id are refused.
     pub protocol_id: u64,
@@ -320,8 +323,56 @@ pub(crate) fn server_setup(
         current_time: wall_clock(),
         max_clients: config.max_clients.min(1024),
         protocol_id: config.protocol_id,
-        public_addresses: vec![config.public_addr.unwrap_or(addr)],
+        public_addresses: match config.public_addr {
+            Some(public) => vec![public],
+            None => reachable_at(addr),
+        },
         authentication,
     };
     Ok((server_config, socket, addr))
+}
+
+/// The addresses clients may dial to reach a socket bound to `bound`: itself,
+/// or for an unspecified address the interfaces' addresses of its family
+/// (loopback included) with its port. Netcode refuses a connect token that
+/// names none of them.
+fn reachable_at(bound: SocketAddr) -> Vec<SocketAddr> {
+    if !bound.ip().is_unspecified() {
+        return vec![bound];
+    }
+    let loopback = match bound {
+        SocketAddr::V4(_) => std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST),
+        SocketAddr::V6(_) => std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+    };
+    let mut out: Vec<SocketAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .iter()
+        .map(if_addrs::Interface::ip)
+        .chain([loopback])
+        .filter(|ip| ip.is_ipv4() == bound.is_ipv4())
+        .map(|ip| SocketAddr::new(ip, bound.port()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod reachable_tests {
+    use super::reachable_at;
+
+    #[test]
+    fn a_host_bound_to_every_interface_accepts_tokens_for_each_of_them() {
+        let all = reachable_at("0.0.0.0:5000".parse().expect("address"));
+        assert!(
+            all.contains(&"127.0.0.1:5000".parse().expect("address")),
+            "{all:?}"
+        );
+        assert!(
+            all.iter().all(|a| a.is_ipv4() && a.port() == 5000),
+            "{all:?}"
+        );
+        let one = "127.0.0.1:7".parse().expect("address");
+        assert_eq!(reachable_at(one), vec![one]);
+    }
 }

@@ -1,0 +1,171 @@
+//! LAN discovery across network namespaces: a host in one, players in another,
+//! joined by a veth pair on a 10.x subnet of the test's own, so broadcast
+//! really crosses a link (recipe: the project's toolchain notes). Needs root
+//! and `ip` (iproute2), as CI has; without them the test fails and says why.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use crate::common::{output_text, spawn_listening, terminate, wait};
+
+/// Two namespaces joined by a veth pair, deleted when dropped (also when the
+/// test fails).
+struct Lan {
+    names: [String; 2],
+    subnet: String,
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("`ip` (iproute2) is needed for this test: {e}"));
+    assert!(
+        out.status.success(),
+        "ip {}: {} (network namespaces need root)",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+}
+
+impl Lan {
+    fn new() -> Lan {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let id = std::process::id() % 100_000;
+        let names = [format!("tl{id}-{n}a"), format!("tl{id}-{n}b")];
+        let subnet = format!("10.{}.{}", 200 + id % 50, (id / 50 + n) % 250);
+        let lan = Lan { names, subnet };
+        let [a, b] = &lan.names;
+        let (va, vb) = (format!("tv{id}{n}a"), format!("tv{id}{n}b"));
+        ip(&["netns", "add", a]);
+        ip(&["netns", "add", b]);
+        ip(&["link", "add", &va, "type", "veth", "peer", "name", &vb]);
+        ip(&["link", "set", &va, "netns", a]);
+        ip(&["link", "set", &vb, "netns", b]);
+        let broadcast = format!("{}.255", lan.subnet);
+        for (ns, dev, host) in [(a, &va, 1), (b, &vb, 2)] {
+            let addr = format!("{}.{host}/24", lan.subnet);
+            ip(&[
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &addr,
+                "broadcast",
+                &broadcast,
+                "dev",
+                dev,
+            ]);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+        lan
+    }
+
+    /// `snake-demo ARGS` inside namespace `i`.
+    fn snake(&self, i: usize, args: &[&str]) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns",
+            "exec",
+            &self.names[i],
+            env!("CARGO_BIN_EXE_snake-demo"),
+        ])
+        .args(args);
+        cmd
+    }
+
+    fn addr(&self, i: usize) -> String {
+        format!("{}.{}", self.subnet, i + 1)
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for ns in &self.names {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+#[test]
+fn a_host_in_one_namespace_is_found_and_joined_by_name_from_another() {
+    let lan = Lan::new();
+    let (host, addr, rx) = spawn_listening(&mut lan.snake(
+        0,
+        &[
+            "host",
+            "--headless",
+            "--bind",
+            "0.0.0.0:5000",
+            "--no-record",
+            "--game-name",
+            "ns game",
+            "--bots",
+            "1",
+            "--tick-rate",
+            "30",
+            "--ticks",
+            "3000",
+        ],
+    ));
+    assert_eq!(addr, "0.0.0.0:5000");
+    let code = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a join code line")
+        .strip_prefix("join code: ")
+        .expect("join code")
+        .to_string();
+
+    // The default: broadcast queries on port 5001 (this namespace has no
+    // default route, so only the subnet broadcast reaches the host).
+    let listed = lan
+        .snake(1, &["lan", "--json", "--wait", "3"])
+        .output()
+        .expect("runs");
+    assert!(listed.status.success(), "{}", output_text(&listed));
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    let game: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("one game as JSON ({e}): {stdout}"));
+    assert_eq!(game["name"], "ns game");
+    assert_eq!(game["addr"], format!("{}:5000", lan.addr(0)));
+    assert_eq!(game["code_required"], true);
+
+    let joined = lan
+        .snake(
+            1,
+            &[
+                "join",
+                "--lan",
+                "ns game",
+                "--code",
+                &code,
+                "--bot",
+                "--headless",
+                "--ticks",
+                "60",
+                "--tick-rate",
+                "30",
+                "--no-record",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let out = wait(
+        joined,
+        Duration::from_secs(60),
+        "join --lan across namespaces",
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(&format!("found \"ns game\" at {}:5000", lan.addr(0))),
+        "{}",
+        output_text(&out)
+    );
+    terminate(host, "host");
+}
