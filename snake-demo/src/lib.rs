@@ -10,6 +10,7 @@ pub mod replay;
 pub mod rules;
 pub mod sample;
 pub mod server;
+pub mod signals;
 
 /// A seed that differs from run to run (sessions without `--seed`).
 pub fn random_seed() -> u64 {

@@ -3,8 +3,6 @@
 //! room's recording is finished, every client is told why, exit 0.
 
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tickline::agones::{Agones, AgonesConfig};
@@ -35,10 +33,7 @@ type SnakeServer = Server<SnakeGame, RenetHostTransport>;
 /// One line for the user: the address cannot be bound, the signal handler or
 /// the Agones client cannot be set up, the socket failed.
 pub fn run(args: ServerArgs) -> Result<(), String> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|e| format!("cannot handle SIGTERM/SIGINT: {e}"))?;
+    crate::signals::install()?;
     let agones = match args.agones {
         true => Some(
             AgonesConfig::from_env()
@@ -64,7 +59,7 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
     }
     let started = Instant::now();
     let mut last_status = Instant::now();
-    while !stop.load(Ordering::SeqCst) {
+    while !crate::signals::stop_requested() {
         server
             .update(started.elapsed())
             .map_err(|e| format!("the server stopped: {e}"))?;

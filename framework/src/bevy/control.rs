@@ -128,8 +128,9 @@ impl<G: Game> Command for StartSession<G> {
     }
 }
 
-/// Leaves the running session of `G` (a client says goodbye, a host finishes
-/// its recording) and sets [`TicklineStatus`] back to idle.
+/// Leaves the running session of `G` (see [`TicklineSession::leave`]: a client
+/// says goodbye, a host tells its clients and finishes its recording) and sets
+/// [`TicklineStatus`] back to idle.
 pub struct StopSession<G>(PhantomData<fn() -> G>);
 
 impl<G> Default for StopSession<G> {
@@ -141,10 +142,8 @@ impl<G> Default for StopSession<G> {
 impl<G: Game> StopSession<G> {
     /// Stops now.
     pub fn stop(world: &mut World) {
-        if let Some(mut session) = world.remove_resource::<TicklineSession<G>>()
-            && let Some(client) = session.as_client_mut()
-        {
-            client.leave();
+        if let Some(mut session) = world.remove_resource::<TicklineSession<G>>() {
+            session.leave();
         }
         world.insert_resource(TicklineStatus::default());
     }

@@ -28,6 +28,9 @@
 //! prediction that frame renders. Other schedules can be chosen with
 //! [`TicklinePlugin::in_schedules`].
 //!
+//! When the app exits (an [`AppExit`] message), the session is left gracefully
+//! in `Last` ([`TicklineSession::leave`]): clients are told, recordings finished.
+//!
 //! A local session opens no socket; the renet transport exists only inside a
 //! host or joined session, which owns it and drives it (the plugin adds no renet
 //! systems of its own). Works headless with `MinimalPlugins`.
@@ -152,6 +155,7 @@ impl<G: Game> Plugin for TicklinePlugin<G> {
                 self.commit,
                 session::commit_submits::<G>.in_set(TicklineSet::Commit),
             )
+            .add_systems(Last, session::leave_on_exit::<G>)
             .add_systems(
                 self.receive,
                 (

@@ -153,6 +153,21 @@ impl<G: Game> TicklineSession<G> {
         }
     }
 
+    /// Leaves the session for good: a client says goodbye at once (the host
+    /// seals its `Leave`), a host tells every client who left and so ended the
+    /// game; both finish their recordings. The plugin does this when the app
+    /// exits, and [`StopSession`](super::StopSession) when a menu leaves a game.
+    pub fn leave(&mut self) {
+        match self {
+            TicklineSession::Host(h) => {
+                if let Err(e) = h.leave() {
+                    tracing::warn!("the recording could not be finished: {e}");
+                }
+            }
+            TicklineSession::Client(c) => c.leave(),
+        }
+    }
+
     /// Runs the session up to `now`; returns its events.
     fn update(
         &mut self,
@@ -200,5 +215,19 @@ pub(super) fn commit_submits<G: Game>(
     }
     if any {
         status.refresh(&session);
+    }
+}
+
+/// Leaves the session gracefully when the app exits (Esc, a closed window, a
+/// signal the app turned into an exit, the end of a scripted run).
+pub(super) fn leave_on_exit<G: Game>(
+    mut exits: MessageReader<AppExit>,
+    session: Option<ResMut<TicklineSession<G>>>,
+) {
+    if exits.read().next().is_none() {
+        return;
+    }
+    if let Some(mut session) = session {
+        session.leave();
     }
 }

@@ -43,6 +43,8 @@ struct Control {
     shot_requested: bool,
     reached_at: Option<Duration>,
     failure: Option<String>,
+    /// The host ended the game (a normal end for this client), in its words.
+    ended: Option<String>,
     report: Failure,
 }
 
@@ -98,6 +100,7 @@ pub(super) fn base_app(common: &Common, title: &str) -> Result<App, String> {
     if !common.headless {
         super::require_display("run with --headless, or under xvfb-run")?;
     }
+    crate::signals::install()?;
     let mut app = App::new();
     if common.headless {
         app.add_plugins((
@@ -118,7 +121,7 @@ pub(super) fn base_app(common: &Common, title: &str) -> Result<App, String> {
             screenshot: common.screenshot.clone(),
             ..default()
         })
-        .add_systems(Update, (run_bots, watch));
+        .add_systems(Update, (run_bots, watch, crate::signals::exit_on_signal));
     Ok(app)
 }
 
@@ -161,11 +164,15 @@ fn watch(
             SessionEvent::Rejected { reason } => {
                 control.failure = Some(format!("the host refused to let us in: {reason}"))
             }
-            SessionEvent::Kicked { peer: None, reason }
-            | SessionEvent::Kicked {
-                peer: Some(_),
-                reason,
+            SessionEvent::Kicked {
+                reason: KickReason::SessionEnded(why),
+                ..
             } if matches!(status.state, TicklineState::Client(_)) => {
+                control.ended = Some(why.clone());
+            }
+            SessionEvent::Kicked { reason, .. }
+                if matches!(status.state, TicklineState::Client(_)) =>
+            {
                 control.failure = Some(format!("the host disconnected us: {reason}"));
             }
             SessionEvent::RecordingFailed { reason } => {
@@ -173,6 +180,14 @@ fn watch(
             }
             _ => {}
         }
+    }
+    if let Some(why) = control.ended.take() {
+        eprintln!(
+            "the game ended at sealed tick {}: {why}",
+            status.sealed_tick
+        );
+        exit.write(AppExit::Success);
+        return;
     }
     if let TicklineState::Client(ClientStatus::Stopped(why)) = &status.state
         && control.failure.is_none()
@@ -397,7 +412,8 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
     }
     app.insert_resource(Bots::new(args.bot));
     finish(app).map_err(|e| {
-        let hint = if args.code.is_none() && e.contains("could not reach the host") {
+        // Only for a client that never got in: one that lost its host says so.
+        let hint = if args.code.is_none() && e.starts_with("could not reach the host") {
             "; if the host printed a join code, pass it with --code"
         } else {
             ""

@@ -63,6 +63,7 @@ pub fn run(
         "use `replay --verify` or `log` without a window, or run under xvfb-run",
     )?;
     let rate = f64::from(replayer.recording().header.tick_rate.max(1));
+    crate::signals::install()?;
     let mut app = App::new();
     app.add_plugins(window_plugins("Tickline Snake — replay", 1180, 760))
         .add_plugins((RenderPlugin, ScoreboardPlugin))
@@ -89,6 +90,7 @@ pub fn run(
                 show,
                 update_ui,
                 quit_on_escape,
+                crate::signals::exit_on_signal,
             )
                 .chain(),
         );

@@ -7,6 +7,7 @@ mod common;
 mod discovery;
 mod errors;
 mod lan;
+mod leaving;
 mod netns;
 mod play;
 mod recordings;

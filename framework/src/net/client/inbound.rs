@@ -9,7 +9,8 @@ use super::super::clock::{Clock, Timing};
 use super::super::events::{Rejection, SessionEvent};
 use super::super::journal::{CHECKSUM_HISTORY_SECS, Checksums, Recorder, Roster, segment_path};
 use super::super::protocol::{
-    CatchUp, ClientMsg, Hello, HostClock, HostMsg, PROTOCOL_VERSION, Resume, SealedRun, Welcome,
+    CatchUp, ClientMsg, Hello, HostClock, HostMsg, KickReason, PROTOCOL_VERSION, Resume, SealedRun,
+    Welcome,
 };
 use super::outbound::Outbound;
 use super::{ClientSession, Joined, Phase};
@@ -51,8 +52,17 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 self.stop(stop);
             }
             HostMsg::Kick { reason } => {
-                tracing::warn!("kicked by the host: {reason}");
-                let stop = format!("kicked: {reason}");
+                // A host that ends the game says who ended it, in its own words.
+                let stop = match &reason {
+                    KickReason::SessionEnded(why) => {
+                        tracing::info!("the host ended the session: {why}");
+                        why.clone()
+                    }
+                    other => {
+                        tracing::warn!("kicked by the host: {other}");
+                        format!("kicked: {other}")
+                    }
+                };
                 self.events.push(SessionEvent::Kicked {
                     peer: self.peer(),
                     reason,

@@ -312,7 +312,21 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     /// `Leave` on its next tick. Dropping the session does the same.
     pub fn leave(&mut self) {
         self.link.bye();
+        self.finish_recording();
         self.phase = Phase::Stopped("left the session".into());
+    }
+
+    /// Writes out and closes the recording (later ticks are not recorded); a
+    /// failure is reported as [`SessionEvent::RecordingFailed`].
+    pub fn finish_recording(&mut self) {
+        let Some(rec) = self.joined.as_mut().and_then(|j| j.recorder.take()) else {
+            return;
+        };
+        if let Err(e) = rec.finish() {
+            self.events.push(SessionEvent::RecordingFailed {
+                reason: e.to_string(),
+            });
+        }
     }
 
     /// Runs the client up to `now`. Call every frame; it sends at most one
@@ -446,10 +460,19 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             return Ok(());
         };
         if self.now.saturating_sub(dropped_at) > self.config.give_up_after {
-            let reason = format!(
-                "could not reach the host for {:?}",
-                self.config.give_up_after
-            );
+            // Someone who was playing lost a host; someone who never got in
+            // may have the wrong address or code.
+            let reason = match &self.joined {
+                Some(j) => format!(
+                    "lost the host at sealed tick {}: it stopped answering and could not be reached again for {:?}",
+                    j.timeline.sealed_tick(),
+                    self.config.give_up_after
+                ),
+                None => format!(
+                    "could not reach the host for {:?}",
+                    self.config.give_up_after
+                ),
+            };
             self.events.push(SessionEvent::Disconnected {
                 reason: reason.clone(),
             });
@@ -469,6 +492,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
     fn stop(&mut self, reason: String) {
         self.link.joined = false;
         self.link.transport.disconnect();
+        self.finish_recording();
         self.phase = Phase::Stopped(reason);
     }
 }

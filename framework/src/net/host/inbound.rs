@@ -57,7 +57,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             }
             (Some(p), ClientMsg::Bye) => {
                 tracing::info!("{p} left");
-                self.leave(p);
+                self.seal_leave(p);
                 if let Some(c) = self.table.conn_mut(conn) {
                     c.closing_at = Some(self.clock.now);
                 }

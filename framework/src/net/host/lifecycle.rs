@@ -68,6 +68,21 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         self.finish_recording()
     }
 
+    /// The host leaves: ends the session for everyone, telling them who left
+    /// (`"NAME (the host) left the game"`, or "the host" for a dedicated one),
+    /// and finishes the recording.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Record`] if the recording could not be written out.
+    pub fn leave(&mut self) -> Result<(), SessionError> {
+        let who = match (&self.residents.own, &self.config.player) {
+            (Some(_), Some(name)) => format!("{name} (the host)"),
+            _ => "the host".to_owned(),
+        };
+        self.shutdown(&format!("{who} left the game"))
+    }
+
     /// Writes out and closes the recording (later ticks are not recorded).
     ///
     /// # Errors

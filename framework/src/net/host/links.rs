@@ -45,7 +45,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             self.connection_lost(conn, "no handshake");
         }
         for peer in due.expired {
-            self.leave(peer);
+            self.seal_leave(peer);
         }
     }
 
@@ -60,7 +60,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     }
 
     /// The peer leaves for good: its `Leave` is sealed.
-    pub(super) fn leave(&mut self, peer: PeerId) {
+    pub(super) fn seal_leave(&mut self, peer: PeerId) {
         if self.table.is_spectator(peer) {
             // Never in the sealed log: nothing to seal, nothing to wait for.
             self.table.remove_peer(peer);

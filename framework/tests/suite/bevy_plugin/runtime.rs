@@ -153,10 +153,21 @@ fn a_menu_starts_joins_leaves_and_rejoins_at_runtime() {
         status(g).state == TicklineState::Client(ClientStatus::Connected)
             && status(h).roster.len() == 3
     });
-    let [h, _] = apps;
-    h.insert_resource(Menu::Leave);
+    // The host's app exits: the plugin leaves its session, and the guest is told
+    // at once who ended the game (not left to time out).
+    let [h, g] = apps;
+    h.world_mut().write_message(AppExit::Success);
     h.update();
-    assert!(h.world().get_resource::<Session>().is_none());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let why = loop {
+        g.update();
+        if let TicklineState::Client(ClientStatus::Stopped(why)) = &status(g).state {
+            break why.clone();
+        }
+        assert!(Instant::now() < deadline, "the guest was never told");
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    assert_eq!(why, "host (the host) left the game");
 }
 
 #[test]

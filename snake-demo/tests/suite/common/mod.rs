@@ -156,3 +156,33 @@ pub fn write_recording(path: &Path, extra: Option<u64>) {
     })
     .expect("writes");
 }
+
+/// Sends `signal` (`"TERM"`, `"INT"`, `"KILL"`) to a running child.
+pub fn signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -{signal}");
+}
+
+/// Waits until `path` exists (a session creates its recording once it runs).
+pub fn wait_for_file(path: &Path, limit: Duration, what: &str) {
+    let deadline = Instant::now() + limit;
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "{what}: no {}", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A headless bot client of `addr` with the join code, recording to `record`.
+pub fn spawn_join(addr: &str, code: &str, name: &str, record: &Path, extra: &[&str]) -> Child {
+    bin()
+        .args(["join", addr, "--bot", "--headless", "--code", code])
+        .args(["--name", name, "--record", &record.to_string_lossy()])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns")
+}
