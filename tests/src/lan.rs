@@ -4,18 +4,22 @@
 //! simulated-time deadline.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use tickline::model::{CommitId, PeerId};
-use tickline::net::{ClientConfig, ClientSession, HostConfig, HostSession, SessionEvent};
+use tickline::net::{ClientConfig, ClientSession, HostConfig, HostSession, SessionEvent, Standby};
 use tickline::record::Recording;
 use tickline::testing::arena::{Arena, ArenaGame, Dir, Steer};
 use tickline::transport::{
     Conditioned, LinkConditions, MemoryClient, MemoryConnector, MemoryHost, memory_hub,
 };
+
+/// Client `i` offers this port plus `i` as its standby (see [`Standby`]).
+pub const STANDBY_PORT_BASE: u16 = 41_000;
 
 /// The game id of these sessions.
 pub const GAME: &str = "arena";
@@ -84,10 +88,17 @@ impl Lan {
 
     fn add(&mut self, name: &str, conditions: LinkConditions, spectate: bool) -> usize {
         let transport = Conditioned::new(self.connector.connect().expect("host alive"), conditions);
+        // Each client offers a standby port (the memory transport has no
+        // addresses: the host lists the one the client gives).
+        let standby = Standby {
+            port: STANDBY_PORT_BASE + self.clients.len() as u16,
+            addrs: vec![IpAddr::from([127, 0, 0, 1])],
+        };
         let config = ClientConfig {
             name: name.into(),
             spectate,
             record: Some(self.dir.join(format!("{name}.tlrec"))),
+            standby: Some(standby),
             ..ClientConfig::default()
         };
         self.clients

@@ -39,6 +39,10 @@ pub struct HostConfig {
     pub record: Option<PathBuf>,
     /// Snapshot interval of the recording, in ticks.
     pub snapshot_interval: u64,
+    /// Tell the clients who hosts next if this host goes, so that the game can
+    /// outlive it (host migration; see [`Succession`](crate::net::Succession)).
+    /// A server's rooms never migrate: the server turns this off.
+    pub succession: bool,
 }
 
 impl Default for HostConfig {
@@ -58,6 +62,7 @@ impl Default for HostConfig {
             max_spectators: 64,
             record: None,
             snapshot_interval: 600,
+            succession: true,
         }
     }
 }
@@ -93,6 +98,9 @@ pub struct ClientConfig {
     pub record: Option<PathBuf>,
     /// Snapshot interval of the recording, in ticks.
     pub snapshot_interval: u64,
+    /// Where this client could host the session if its host goes (the port it
+    /// keeps open for that); `None` never hosts.
+    pub standby: Option<crate::net::Standby>,
 }
 
 impl Default for ClientConfig {
@@ -113,6 +121,7 @@ impl Default for ClientConfig {
             lead_margin: 0.5,
             record: None,
             snapshot_interval: 600,
+            standby: None,
         }
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Commit, Game, PeerId, Tick};
+use crate::model::{Commit, Game, PeerId, SealedTick, Tick};
+
+use super::succession::Succession;
 
 /// Everything a client holds that a new host needs to carry its session on
 /// from the client's last sealed tick: the sealed state, the session's seed and
@@ -15,7 +17,9 @@ use crate::model::{Commit, Game, PeerId, Tick};
 /// seals tick `sealed_tick + 1` next, on the same seed, so its sealed states
 /// and checksums continue the old host's. The client's player becomes the
 /// host's own, under its old peer id; the other peers in the roster are held
-/// in their grace window and leave if they do not come back within it.
+/// in their grace window and leave if they do not come back within it (those in
+/// the [`Succession`] resume under their ids by their keys); the old host's own
+/// players leave at once.
 pub struct Handover<G: Game> {
     /// The last sealed tick the client holds.
     pub sealed_tick: Tick,
@@ -37,6 +41,14 @@ pub struct Handover<G: Game> {
     pub next_seq: u64,
     /// The player's commits not sealed yet, oldest first.
     pub unsealed: Vec<Commit<G::Move>>,
+    /// The old host's order of succession: the other peers resume under their
+    /// ids with the keys it lists, and the players who lived in the old host's
+    /// process leave.
+    pub succession: Succession,
+    /// The client's last sealed ticks, consecutive and ending at `sealed_tick`
+    /// (about twelve seconds): the new host catches peers up from them and
+    /// knows their commits as sealed.
+    pub recent: Vec<SealedTick<G::Move>>,
 }
 
 impl<G: Game> Clone for Handover<G> {
@@ -52,6 +64,8 @@ impl<G: Game> Clone for Handover<G> {
             next_peer: self.next_peer,
             next_seq: self.next_seq,
             unsealed: self.unsealed.clone(),
+            succession: self.succession.clone(),
+            recent: self.recent.clone(),
         }
     }
 }

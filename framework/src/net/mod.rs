@@ -20,6 +20,7 @@ mod journal;
 pub mod protocol;
 mod reasons;
 mod server;
+mod succession;
 
 pub use client::{ClientSession, ClientStatus};
 pub use config::{ClientConfig, HostConfig};
@@ -28,3 +29,6 @@ pub use handover::Handover;
 pub use host::HostSession;
 pub use reasons::{KickReason, RejectReason};
 pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};
+pub use succession::{
+    MAX_MEMBERS, MAX_STANDBY_ADDRS, Member, PeerKey, Standby, Succession, SuccessionError,
+};

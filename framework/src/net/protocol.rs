@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 use crate::model::codec::{CodecError, decode, encode};
 use crate::model::{Commit, CommitId, PeerId, SealedTick, Tick};
 
+pub use super::succession::{Standby, Succession};
+
 pub use super::reasons::{KickReason, RejectReason};
 
 /// Bumped on any change to these messages; a `Hello` with another version is rejected.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 /// Largest message a client may send; a larger one gets it disconnected (the
 /// transports' limit, [`crate::transport::MAX_MESSAGE_TO_HOST`]).
 pub const MAX_CLIENT_MESSAGE: usize = crate::transport::MAX_MESSAGE_TO_HOST;
@@ -56,6 +58,8 @@ pub struct Hello {
     pub room: String,
     /// Watch only: receive the sealed log, hold no player slot, commit nothing.
     pub spectator: bool,
+    /// Where this client could host the session if its host goes.
+    pub standby: Option<Standby>,
 }
 
 /// Whether `room` is a valid room name: empty (the default room), or up to
@@ -136,6 +140,8 @@ pub struct Welcome<M> {
     pub seal_delay: u64,
     /// Everyone in the sealed state at the catch-up tick, with their names.
     pub roster: Vec<(PeerId, String)>,
+    /// Who hosts next if the host goes (empty where sessions do not migrate).
+    pub succession: Succession,
     /// The state to start from.
     pub catch_up: CatchUp<M>,
 }
@@ -260,6 +266,8 @@ pub enum HostMsg<M> {
         /// The canonical bytes.
         state: Vec<u8>,
     },
+    /// The session's members or the order of succession changed (reliable).
+    Succession(Succession),
     /// The host closes the connection (reliable).
     Kick {
         /// Why.

@@ -77,6 +77,7 @@ pub fn session(bytes: &[u8]) {
             resume: None,
             room: String::new(),
             spectator: false,
+            standby: None,
         });
         let _ = client.send(Channel::Reliable, encode(&hello).expect("encodes"));
     }

@@ -67,6 +67,18 @@ impl<M> Sequencer<M> {
         self.seen.contains(id)
     }
 
+    /// Notes a tick another host sealed before this one took the session over:
+    /// its commits count as seen (a copy sent again is a duplicate), and system
+    /// commits are numbered after its own.
+    pub fn note_sealed(&mut self, st: &SealedTick<M>) {
+        for commit in &st.commits {
+            self.seen.insert(commit.id);
+            if commit.id.author == PeerId::SYSTEM {
+                self.next_system_seq = self.next_system_seq.max(commit.id.seq.saturating_add(1));
+            }
+        }
+    }
+
     /// Commits accepted and not sealed yet.
     pub fn open_commits(&self) -> usize {
         self.open.values().map(Vec::len).sum()

@@ -247,6 +247,10 @@ impl<T: HostTransport> HostTransport for Conditioned<T> {
     fn garbage(&self) -> u64 {
         self.inner.garbage()
     }
+
+    fn peer_addr(&self, conn: ConnId) -> Option<std::net::SocketAddr> {
+        self.inner.peer_addr(conn)
+    }
 }
 
 impl<T: HostTransport> Conditioned<T> {

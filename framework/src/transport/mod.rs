@@ -142,6 +142,12 @@ pub trait HostTransport: Send + Sync {
     fn garbage(&self) -> u64 {
         0
     }
+    /// The address a connection's traffic comes from, where the transport has
+    /// one (what a host tells other peers to reach a successor at).
+    fn peer_addr(&self, conn: ConnId) -> Option<std::net::SocketAddr> {
+        let _ = conn;
+        None
+    }
 }
 
 /// A client's end: one connection at a time, which can be re-established.
@@ -194,6 +200,9 @@ impl<T: HostTransport + ?Sized> HostTransport for Box<T> {
     }
     fn garbage(&self) -> u64 {
         (**self).garbage()
+    }
+    fn peer_addr(&self, conn: ConnId) -> Option<std::net::SocketAddr> {
+        (**self).peer_addr(conn)
     }
 }
 

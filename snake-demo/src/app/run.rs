@@ -178,6 +178,13 @@ fn watch(
             SessionEvent::RecordingFailed { reason } => {
                 eprintln!("warning: recording stopped: {reason}")
             }
+            // Whoever runs a host sees who comes and goes.
+            SessionEvent::Joined { name, .. } if status.state == TicklineState::Hosting => {
+                println!("{name} joined");
+            }
+            SessionEvent::Left { name, .. } if status.state == TicklineState::Hosting => {
+                println!("{name} left");
+            }
             _ => {}
         }
     }

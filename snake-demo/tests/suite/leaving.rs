@@ -10,7 +10,8 @@ use tickline::record::Recording;
 use snake_demo::rules::SnakeGame;
 
 use crate::common::{
-    bin, output_text, signal, spawn_join, start_host, verify, wait, wait_for_file,
+    bin, output_text, signal, spawn_join, start_host, start_host_lines, verify, wait,
+    wait_for_file, wait_for_line,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -57,8 +58,8 @@ fn a_client_on_sigint_and_a_spectator_on_sigterm_leave_gracefully() {
     let dir = tempfile::tempdir().expect("temp dir");
     let host_rec = dir.path().join("host.tlrec");
     let (client_rec, watch_rec) = (dir.path().join("c.tlrec"), dir.path().join("w.tlrec"));
-    let (host, addr, code) =
-        start_host(&["--tick-rate", "30", "--record", &host_rec.to_string_lossy()]);
+    let (host, addr, code, lines) =
+        start_host_lines(&["--tick-rate", "30", "--record", &host_rec.to_string_lossy()]);
     let client = spawn_join(&addr, &code, "bob", &client_rec, &[]);
     let watcher = bin()
         .args(["watch", &addr, "--headless", "--code", &code])
@@ -69,6 +70,7 @@ fn a_client_on_sigint_and_a_spectator_on_sigterm_leave_gracefully() {
         .expect("spawns");
     wait_for_file(&client_rec, LIMIT, "the client joins");
     wait_for_file(&watch_rec, LIMIT, "the spectator joins");
+    wait_for_line(&lines, "bob joined", LIMIT);
 
     signal(&client, "INT");
     let out = wait(client, LIMIT, "client");
@@ -84,6 +86,7 @@ fn a_client_on_sigint_and_a_spectator_on_sigterm_leave_gracefully() {
         "exit 0, not 143: {}",
         output_text(&out)
     );
+    wait_for_line(&lines, "bob left", LIMIT);
     signal(&host, "TERM");
     let out = wait(host, LIMIT, "host");
     assert!(out.status.success(), "{}", output_text(&out));

@@ -39,6 +39,7 @@ fn welcome(state: &Arena) -> HostMsg<Steer> {
         checksum_interval: 1,
         seal_delay: 1,
         roster: vec![(PeerId(1), "victim".into())],
+        succession: Default::default(),
         catch_up: CatchUp::Snapshot {
             tick: Tick(10),
             state: tickline::model::codec::encode_state(state).expect("encodes"),

@@ -60,6 +60,7 @@ fn hello(protocol: u32, game: &str) -> ClientMsg<Steer> {
         resume: None,
         room: String::new(),
         spectator: false,
+        standby: None,
     })
 }
 

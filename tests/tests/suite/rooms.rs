@@ -113,6 +113,7 @@ impl Rooms {
             resume: None,
             room: room.into(),
             spectator,
+            standby: None,
         });
         raw.send(Channel::Reliable, encode_msg(&hello).expect("encodes"))
             .expect("sends");

@@ -12,6 +12,7 @@ use super::super::protocol::{
     CatchUp, ClientMsg, Hello, HostClock, HostMsg, KickReason, PROTOCOL_VERSION, Resume, SealedRun,
     Welcome,
 };
+use super::super::succession::Succession;
 use super::outbound::Outbound;
 use super::{ClientSession, Joined, Phase};
 
@@ -29,6 +30,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             resume,
             room: self.config.room.clone(),
             spectator: self.config.spectate,
+            standby: self.config.standby.clone(),
         };
         if let Err(e) = self
             .link
@@ -74,6 +76,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 relayed,
                 sealed,
             } => self.on_frame(clock, relayed, sealed),
+            HostMsg::Succession(succession) => self.keep_succession(succession),
             HostMsg::Refused { id, reason } => {
                 if let Some(j) = self.joined.as_mut() {
                     j.timeline.withdraw(id);
@@ -186,8 +189,21 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         } else {
             SessionEvent::Connected { peer: welcome.peer }
         });
+        self.keep_succession(welcome.succession);
         for m in std::mem::take(&mut self.early) {
             self.commit(m);
+        }
+    }
+
+    /// Keeps the host's order of succession, if it is within its bounds.
+    fn keep_succession(&mut self, succession: Succession) {
+        match succession.validate() {
+            Ok(()) => {
+                if let Some(j) = self.joined.as_mut() {
+                    j.succession = succession;
+                }
+            }
+            Err(e) => tracing::warn!("ignored the host's order of succession: {e}"),
         }
     }
 
@@ -239,6 +255,8 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             timeline,
             clock,
             roster,
+            succession: Succession::default(),
+            recent: Default::default(),
             checksums: Checksums::new(CHECKSUM_HISTORY_SECS * u64::from(welcome.tick_rate.max(1))),
             recorder,
             segments: segments + u32::from(self.config.record.is_some()),

@@ -2,6 +2,7 @@
 //! recording. It outlives a dropped connection (the game keeps predicting) and is
 //! replaced only when the client re-joins from a new snapshot.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::model::{Game, WorkSpace};
@@ -12,6 +13,7 @@ use crate::timeline::Timeline;
 use super::super::clock::Clock;
 use super::super::events::SessionEvent;
 use super::super::journal::{Checksums, Recorder, Roster, record_entry, record_event};
+use super::super::succession::Succession;
 use super::outbound::Outbound;
 
 /// A change to inject into the sealed state just before a tick is sealed.
@@ -19,6 +21,10 @@ pub(super) type Fault<W> = (Tick, Box<dyn FnOnce(&mut W) + Send + Sync>);
 
 /// Most sealed ticks held while a heal is on its way.
 const MAX_HELD: usize = 4096;
+
+/// Seconds of sealed ticks a client keeps for a host migration (a host keeps
+/// its grace window and two seconds by default).
+const RECENT_SECS: u64 = 12;
 
 pub(super) struct Joined<G: Game> {
     pub(super) peer: PeerId,
@@ -28,6 +34,11 @@ pub(super) struct Joined<G: Game> {
     pub(super) timeline: Timeline<G>,
     pub(super) clock: Clock,
     pub(super) roster: Roster,
+    /// Who hosts next if the host goes, as the host last said.
+    pub(super) succession: Succession,
+    /// The last sealed ticks, consecutive, the newest last: what a new host
+    /// catches peers up from after taking the session over.
+    pub(super) recent: VecDeque<SealedTick<G::Move>>,
     /// Our checksums of recent sealed ticks.
     pub(super) checksums: Checksums,
     pub(super) recorder: Option<Recorder>,
@@ -127,7 +138,23 @@ impl<G: Game> Joined<G> {
     }
 
     fn drain_journal(&mut self, events: &mut Vec<SessionEvent>) {
+        let keep = (RECENT_SECS * u64::from(self.tick_rate)) as usize;
         for entry in self.timeline.drain_journal() {
+            if self
+                .recent
+                .back()
+                .is_some_and(|st| st.tick.next() != entry.tick)
+            {
+                // A heal or a re-join: what came before no longer leads here.
+                self.recent.clear();
+            }
+            self.recent.push_back(SealedTick {
+                tick: entry.tick,
+                commits: entry.commits.clone(),
+            });
+            while self.recent.len() > keep {
+                self.recent.pop_front();
+            }
             self.roster.observe(&entry, events);
             self.checksums.observe(&entry);
             record_entry(&mut self.recorder, &entry, events);

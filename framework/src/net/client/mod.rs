@@ -23,6 +23,7 @@ use super::config::ClientConfig;
 use super::events::{Advanced, Rejection, SessionError, SessionEvent, SessionStats};
 use super::handover::Handover;
 use super::protocol::decode_host;
+use super::succession::Succession;
 use joined::Joined;
 use link::Link;
 
@@ -232,7 +233,21 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             roster: j.roster.names.clone(),
             next_seq: j.timeline.next_seq(),
             unsealed: j.timeline.pending().cloned().collect(),
+            succession: j.succession.clone(),
+            recent: j.recent.iter().cloned().collect(),
         })
+    }
+
+    /// Who hosts next if the host goes, and every peer of the session, as the
+    /// host last said (empty before the welcome, and where sessions do not
+    /// migrate).
+    pub fn succession(&self) -> &Succession {
+        static EMPTY: Succession = Succession {
+            host: None,
+            residents: Vec::new(),
+            members: Vec::new(),
+        };
+        self.joined.as_ref().map_or(&EMPTY, |j| &j.succession)
     }
 
     /// Everyone in the sealed state (the host and earlier players included), by
@@ -306,6 +321,19 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 None
             }
         }
+    }
+
+    /// Carries on with another host of the same session (host migration): the
+    /// old connection is dropped without a goodbye, and the client resumes on
+    /// `transport` (already connecting) under its peer id, keeping its
+    /// timeline, recording and unsealed commits, which it sends again. The new
+    /// host recognises it by the key the old host listed in its
+    /// [`Succession`].
+    pub fn move_to(&mut self, transport: T) {
+        self.link.transport.disconnect();
+        self.link.transport = transport;
+        self.outage.get_or_insert((self.now, 0));
+        self.phase = Phase::Connecting { since: self.now };
     }
 
     /// Leaves the session for good: says `Bye` at once, so the host seals our

@@ -52,6 +52,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// A connection ended: its peer enters the grace window.
     pub(super) fn connection_lost(&mut self, conn: ConnId, reason: &str) {
         if let Some(peer) = self.table.lost(conn, self.clock.now) {
+            self.succession_changed = true;
             tracing::info!(
                 "{peer} lost its connection ({reason}); it may resume for {:?}",
                 self.config.grace
@@ -61,6 +62,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
 
     /// The peer leaves for good: its `Leave` is sealed.
     pub(super) fn seal_leave(&mut self, peer: PeerId) {
+        self.succession_changed = true;
         if self.table.is_spectator(peer) {
             // Never in the sealed log: nothing to seal, nothing to wait for.
             self.table.remove_peer(peer);

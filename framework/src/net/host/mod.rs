@@ -19,6 +19,7 @@ mod links;
 mod resend;
 mod sealer;
 mod start;
+mod succession;
 mod table;
 mod ticks;
 
@@ -76,6 +77,10 @@ pub struct HostSession<G: Game, T> {
     clock: SessionClock,
     /// Something was queued on the transport since its last flush.
     queued: bool,
+    /// Peers came, went or moved since the succession was last shared.
+    succession_changed: bool,
+    /// The succession the clients were last sent.
+    shared_succession: crate::net::succession::Succession,
 }
 
 impl<G: Game, T> std::fmt::Debug for HostSession<G, T> {
@@ -324,6 +329,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         self.refresh_prediction();
         self.expire_connections();
         self.run_clock();
+        self.share_succession();
         // Sends happen on the host's ticks, coalesced into one flush.
         if self.send_frames() && std::mem::take(&mut self.queued) {
             self.transport.flush();

@@ -3,7 +3,7 @@
 //! recent sealed tick.
 
 use super::super::journal::Checksums;
-use crate::model::{Body, Commit, CommitId, Game, Tick};
+use crate::model::{Body, Commit, CommitId, Game, SealedTick, Tick};
 use crate::timeline::{
     Accepted, Rollback, SealedEntry, Sequencer, SequencerConfig, SequencerError, Timeline,
     TimelineConfig,
@@ -91,6 +91,11 @@ impl<G: Game> Sealer<G> {
             )?,
             checksums: Checksums::new(keep_checksums),
         })
+    }
+
+    /// Notes a tick the old host sealed (see [`Sequencer::note_sealed`]).
+    pub(super) fn note_sealed(&mut self, st: &SealedTick<G::Move>) {
+        self.sequencer.note_sealed(st);
     }
 
     /// Numbers the host player's commits from `seq` on (it continues a client's).

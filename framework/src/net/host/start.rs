@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Body, Game, GameIdentity, PeerId, Tick};
+use crate::model::{Body, Game, GameIdentity, PeerId, SealedTick, Tick};
 use crate::net::config::HostConfig;
 use crate::net::events::{SessionError, SessionStats};
 use crate::net::handover::Handover;
 use crate::net::journal::{CHECKSUM_HISTORY_SECS, Recorder, Roster};
+use crate::net::succession::Succession;
 use crate::ratelog::RateLog;
 use crate::timeline::{SequencerConfig, TimelineConfig};
 use crate::transport::HostTransport;
@@ -80,13 +81,8 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let mut host = Self::start(config, start, handover.player.is_some(), transport)?;
         host.table.reserve_ids_below(handover.next_peer);
         host.roster = Roster::from_entries(handover.roster.clone().into_iter());
-        let now = host.clock.now;
-        for (peer, name) in handover.roster {
-            host.table.insert_peer(peer, name, random_token());
-            if Some(peer) != host.residents.own {
-                host.table.lost_before(peer, now);
-            }
-        }
+        host.adopt_peers(handover.roster, &handover.succession);
+        host.keep_recent(handover.recent);
         if let Some((peer, name)) = handover.player {
             if !host.roster.names.contains_key(&peer) {
                 // Its `Join` was not sealed yet: the new host seals it.
@@ -112,6 +108,50 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             host.sealed_tick()
         );
         Ok(host)
+    }
+
+    /// The peers of a session taken over: those the old host listed resume by
+    /// their keys within the grace window, the others only wait it out, and the
+    /// old host's own players (who went with it) leave at once.
+    fn adopt_peers(&mut self, roster: BTreeMap<PeerId, String>, succession: &Succession) {
+        let now = self.clock.now;
+        let went =
+            |peer: &PeerId| succession.host == Some(*peer) || succession.residents.contains(peer);
+        for (peer, name) in roster {
+            match succession.member(peer) {
+                Some(member) => self.table.insert_migrated(member),
+                None => self.table.insert_peer(peer, name, random_token()),
+            }
+            if Some(peer) == self.residents.own {
+                continue;
+            }
+            self.table.lost_before(peer, now);
+            if went(&peer) {
+                self.seal_leave(peer);
+            }
+        }
+        // Spectators are in no roster: they may resume as well.
+        for member in succession.members.iter().filter(|m| m.spectator) {
+            self.table.insert_migrated(member);
+            self.table.lost_before(member.peer, now);
+        }
+        self.succession_changed = true;
+    }
+
+    /// The old host's last sealed ticks, as the client that hands over holds
+    /// them: peers a little behind catch up from them, and their commits are
+    /// known as sealed. Only a run that ends at the sealed tick is kept.
+    fn keep_recent(&mut self, recent: Vec<SealedTick<G::Move>>) {
+        let sealed = self.sealed_tick();
+        let consecutive = recent.windows(2).all(|w| w[0].tick.next() == w[1].tick);
+        if !consecutive || recent.last().is_some_and(|st| st.tick != sealed) {
+            tracing::warn!("the handed-over sealed ticks do not end at {sealed}: not kept");
+            return;
+        }
+        for st in &recent {
+            self.sealer.note_sealed(st);
+            self.resend.push(st);
+        }
     }
 
     /// A host sealing on from `start`, with no peer yet.
@@ -168,6 +208,8 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             stats: SessionStats::default(),
             clock,
             queued: false,
+            succession_changed: false,
+            shared_succession: Default::default(),
         })
     }
 }

@@ -4,9 +4,11 @@
 //! says which connections and peers are due to go.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::model::{Commit, PeerId, Tick};
+use crate::net::succession::{Member, PeerKey, Standby};
 use crate::transport::ConnId;
 
 use super::delivery::Delivery;
@@ -57,9 +59,14 @@ pub(super) struct Peer {
     pub(super) name: String,
     /// A spectator: no `Join` or `Leave` of its own in the sealed log.
     pub(super) spectator: bool,
+    /// Its resume token (0 until it resumes, for a peer of a session taken over).
     pub(super) token: u64,
+    /// The key of its token: what it is recognised by when it resumes.
+    pub(super) key: PeerKey,
     pub(super) conn: Option<ConnId>,
     pub(super) dropped_at: Option<Duration>,
+    /// Where it could host (from its last `Hello`) and where its traffic came from.
+    pub(super) standby: Option<(Standby, Option<IpAddr>)>,
 }
 
 /// How long things may last, for [`Table::due`].
@@ -178,10 +185,28 @@ impl<M> Table<M> {
                 name,
                 spectator: false,
                 token,
+                key: PeerKey::of(token),
                 conn: None,
                 dropped_at: None,
+                standby: None,
             },
         );
+    }
+
+    /// Adds a peer of a session taken over, known by its key until it resumes.
+    pub(super) fn insert_migrated(&mut self, member: &Member) {
+        self.insert_peer(member.peer, member.name.clone(), 0);
+        if let Some(p) = self.peers.get_mut(&member.peer) {
+            p.key = member.key;
+            p.spectator = member.spectator;
+        }
+    }
+
+    /// Notes where `peer` could host.
+    pub(super) fn set_standby(&mut self, peer: PeerId, standby: Option<(Standby, Option<IpAddr>)>) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.standby = standby;
+        }
     }
 
     /// New peers get `peer` or a later id (ids below it were handed out).
@@ -202,12 +227,17 @@ impl<M> Table<M> {
         PeerId(self.next_peer)
     }
 
-    /// A remote peer holding `token`, with its connection if it still has one.
-    pub(super) fn by_token(&self, token: u64) -> Option<(PeerId, Option<ConnId>)> {
-        self.peers
-            .iter()
-            .find(|(id, p)| **id != PeerId::HOST && p.token == token)
-            .map(|(&id, p)| (id, p.conn))
+    /// A remote peer holding `token` (matched by its key, so that a peer of a
+    /// session taken over resumes too), with its connection if it still has one.
+    /// The peer keeps the token from then on.
+    pub(super) fn by_token(&mut self, token: u64) -> Option<(PeerId, Option<ConnId>)> {
+        let key = PeerKey::of(token);
+        let (&id, p) = self
+            .peers
+            .iter_mut()
+            .find(|(id, p)| **id != PeerId::HOST && p.key == key)?;
+        p.token = token;
+        Some((id, p.conn))
     }
 
     /// Binds a peer to a handshaken connection that holds sealed ticks up to `sealed`.
@@ -241,6 +271,7 @@ impl<M> Table<M> {
         };
         p.dropped_at = None;
         p.token = new_token;
+        p.key = PeerKey::of(new_token);
         true
     }
 

@@ -28,6 +28,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             for commit in &entry.commits {
                 if let Body::Leave { peer } = commit.body {
                     self.table.remove_peer(peer);
+                    self.succession_changed = true;
                 }
             }
             record_entry(&mut self.recorder, &entry, &mut self.events);

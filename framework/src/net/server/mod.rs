@@ -319,10 +319,12 @@ impl<G: Game, T: HostTransport> Server<G, T> {
             .record_dir
             .as_ref()
             .map(|dir| recording_path(dir, name, SystemTime::now()));
+        // The server is the authority: its rooms never migrate.
         let config = HostConfig {
             player: None,
             seed,
             record: recording.clone(),
+            succession: false,
             ..self.config.room.clone()
         };
         let link = RoomLink::new();

@@ -357,4 +357,8 @@ impl HostTransport for RenetHostTransport {
     fn garbage(&self) -> u64 {
         self.stats.garbage + self.stats.bad_frames
     }
+
+    fn peer_addr(&self, conn: ConnId) -> Option<SocketAddr> {
+        self.peers.get(&conn).copied()
+    }
 }

@@ -94,6 +94,12 @@ pub fn terminate(child: Child, what: &str) -> Output {
 /// Starts a headless host on a free port and returns it with its address and
 /// the join code it printed.
 pub fn start_host(args: &[&str]) -> (Child, String, String) {
+    let (child, addr, code, _lines) = start_host_lines(args);
+    (child, addr, code)
+}
+
+/// [`start_host`], with the host's later stdout lines (e.g. `NAME joined`).
+pub fn start_host_lines(args: &[&str]) -> (Child, String, String, mpsc::Receiver<String>) {
     let (child, addr, rx) = spawn_listening(
         bin()
             .args(["host", "--headless", "--bind", "127.0.0.1:0"])
@@ -107,7 +113,20 @@ pub fn start_host(args: &[&str]) -> (Child, String, String) {
         .strip_prefix("join code: ")
         .expect("join code line on its own line")
         .to_string();
-    (child, addr, code)
+    (child, addr, code, rx)
+}
+
+/// Waits for a line equal to `wanted` among a child's stdout lines.
+pub fn wait_for_line(lines: &mpsc::Receiver<String>, wanted: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line == wanted => return,
+            Ok(_) => {}
+            Err(_) => panic!("no line {wanted:?} within {limit:?}"),
+        }
+    }
 }
 
 /// `replay PATH --verify --json [--to-tick N]`, parsed.

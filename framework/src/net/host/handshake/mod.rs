@@ -10,6 +10,7 @@ use crate::model::{Body, Game, PeerId, Tick};
 use crate::net::events::SessionEvent;
 use crate::net::protocol::{CatchUp, Hello, HostMsg, Welcome};
 use crate::net::reasons::RejectReason;
+use crate::net::succession::MAX_STANDBY_ADDRS;
 use crate::transport::{Channel, ConnId, HostTransport};
 
 use super::{HostSession, random_token};
@@ -73,6 +74,15 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                 }
             },
         };
+        let standby = hello
+            .standby
+            .filter(|_| !hello.spectator && self.config.succession)
+            .map(|mut s| {
+                s.addrs.truncate(MAX_STANDBY_ADDRS);
+                (s, self.transport.peer_addr(conn).map(|a| a.ip()))
+            });
+        self.table.set_standby(peer, standby);
+        self.succession_changed = true;
         self.welcome(conn, peer, catch_up);
     }
 
@@ -108,6 +118,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                 .iter()
                 .map(|(&p, n)| (p, n.clone()))
                 .collect(),
+            succession: self.succession(),
             catch_up,
         };
         self.send(

@@ -155,6 +155,7 @@ mod tests {
             resume: None,
             room: String::new(),
             spectator: false,
+            standby: None,
         }
     }
 
