@@ -43,6 +43,9 @@ pub struct Lan {
     pub made: Vec<Vec<CommitId>>,
     /// Events seen, by peer index.
     pub events: Vec<Vec<SessionEvent>>,
+    /// Clients added from now on offer a standby port: they are successors,
+    /// and follow the session to one when the host goes (host migration).
+    pub standby: bool,
     connector: MemoryConnector,
     dir: PathBuf,
     rng: ChaCha8Rng,
@@ -70,6 +73,7 @@ impl Lan {
             dt: Duration::from_micros(4_167),
             made: vec![Vec::new()],
             events: vec![Vec::new()],
+            standby: false,
             connector,
             dir: dir.to_path_buf(),
             rng: ChaCha8Rng::seed_from_u64(5),
@@ -88,17 +92,17 @@ impl Lan {
 
     fn add(&mut self, name: &str, conditions: LinkConditions, spectate: bool) -> usize {
         let transport = Conditioned::new(self.connector.connect().expect("host alive"), conditions);
-        // Each client offers a standby port (the memory transport has no
-        // addresses: the host lists the one the client gives).
-        let standby = Standby {
+        // With `standby`, each client offers a standby port (the memory
+        // transport has no addresses: the host lists the one the client gives).
+        let standby = self.standby.then(|| Standby {
             port: STANDBY_PORT_BASE + self.clients.len() as u16,
             addrs: vec![IpAddr::from([127, 0, 0, 1])],
-        };
+        });
         let config = ClientConfig {
             name: name.into(),
             spectate,
             record: Some(self.dir.join(format!("{name}.tlrec"))),
-            standby: Some(standby),
+            standby,
             ..ClientConfig::default()
         };
         self.clients

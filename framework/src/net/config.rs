@@ -89,6 +89,9 @@ pub struct ClientConfig {
     pub max_backoff: Duration,
     /// Stop reconnecting after this long without a connection.
     pub give_up_after: Duration,
+    /// When the host went: how long each successor has to take the session
+    /// over and welcome us before the next one is tried (host migration).
+    pub successor_wait: Duration,
     /// Extra ticks of lead for safety. The client runs ahead of the host by what
     /// its commits need to reach the host before their tick is sealed (one way,
     /// plus twice the jitter, plus a tick for sending on tick boundaries, less the
@@ -118,6 +121,7 @@ impl Default for ClientConfig {
             backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(3),
             give_up_after: Duration::from_secs(60),
+            successor_wait: Duration::from_secs(3),
             lead_margin: 0.5,
             record: None,
             snapshot_interval: 600,

@@ -112,6 +112,22 @@ pub enum SessionEvent {
         /// Why.
         reason: String,
     },
+    /// The host went and the session follows it to a successor (host migration;
+    /// see [`ClientSession::migration`](crate::net::ClientSession::migration)).
+    HostLost {
+        /// Why the host is taken for gone.
+        reason: String,
+    },
+    /// A new host carries the session on: `peer` took it over (on every peer,
+    /// the new host included), and this peer holds sealed tick `tick` with it.
+    HostChanged {
+        /// The new host's player.
+        peer: PeerId,
+        /// Its name.
+        name: String,
+        /// Our sealed tick when the session went on.
+        tick: Tick,
+    },
     /// The recording could not be written; the session goes on without it.
     RecordingFailed {
         /// Why.
@@ -214,4 +230,7 @@ pub enum SessionError {
     /// The game's schema could not be derived (see [`crate::model::Game::schema_hash`]).
     #[error(transparent)]
     Schema(#[from] crate::model::SchemaError),
+    /// A client that was never welcomed cannot carry a session on.
+    #[error("this client holds no session to carry on (it was never welcomed)")]
+    NothingToCarryOn,
 }

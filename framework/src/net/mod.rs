@@ -14,6 +14,7 @@ mod events;
 mod handover;
 mod host;
 mod journal;
+mod migrate;
 /// The wire protocol (`docs/protocol.md`), for the fuzz targets, tests and tools
 /// that speak it raw. Not part of the game API: sessions speak it for you.
 #[doc(hidden)]
@@ -22,11 +23,12 @@ mod reasons;
 mod server;
 mod succession;
 
-pub use client::{ClientSession, ClientStatus};
+pub use client::{ClientSession, ClientStatus, Migration};
 pub use config::{ClientConfig, HostConfig};
 pub use events::{Advanced, PeerInfo, Rejection, SessionError, SessionEvent, SessionStats};
 pub use handover::Handover;
 pub use host::HostSession;
+pub use migrate::{Rehost, follow};
 pub use reasons::{KickReason, RejectReason};
 pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};
 pub use succession::{

@@ -105,6 +105,14 @@ pub enum ClientMsg<M> {
     },
     /// The client leaves for good (reliable).
     Bye,
+    /// Sealed ticks the host asked for with `SendSealed` (reliable; a long run
+    /// comes in several, `last` set on the final one).
+    Sealed {
+        /// The ticks.
+        run: SealedRun<M>,
+        /// No more follow.
+        last: bool,
+    },
 }
 
 /// How a welcomed client catches up.
@@ -268,6 +276,12 @@ pub enum HostMsg<M> {
     },
     /// The session's members or the order of succession changed (reliable).
     Succession(Succession),
+    /// A host that took the session over holds sealed ticks up to `after` and
+    /// the client said it holds later ones: send them (reliable).
+    SendSealed {
+        /// The host's last sealed tick.
+        after: Tick,
+    },
     /// The host closes the connection (reliable).
     Kick {
         /// Why.

@@ -11,7 +11,7 @@ use crate::model::codec::encode_into;
 /// First bytes of every recording.
 pub const MAGIC: [u8; 8] = *b"TICKLREC";
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// Largest frame body (a snapshot of the largest allowed state, plus room).
 pub const MAX_FRAME_BYTES: usize = crate::model::codec::MAX_STATE_BYTES + 4096;
 
@@ -59,6 +59,14 @@ pub enum RecordedEvent {
         fields: Vec<FieldDiff>,
         /// How many more fields differed.
         more: usize,
+    },
+    /// A new host carried the session on from the event's tick (host
+    /// migration): the peer whose player took it over.
+    HostChanged {
+        /// The new host's player.
+        peer: PeerId,
+        /// Its name.
+        name: String,
     },
 }
 

@@ -1,6 +1,6 @@
 //! Recordings: the sealed log on disk, and tools to replay, verify and compare it.
 //!
-//! # File format (version 2)
+//! # File format (version 3)
 //!
 //! ```text
 //! file   = magic "TICKLREC" (8 bytes) | format version (u16 LE) | header frame | frame*
@@ -16,7 +16,8 @@
 //! at most the tick being written; the reader keeps everything before a truncated or
 //! corrupt tail and says where it stopped.
 //!
-//! Version 2 added the `Healed` event; version 1 files are read as before.
+//! Version 2 added the `Healed` event, version 3 the `HostChanged` event (host
+//! migration); files of earlier versions are read as before.
 //!
 //! Files are read as streams ([`RecordStream`]) in bounded memory: verifying
 //! ([`verify_stream`]) and bisecting ([`bisect`]) hold a state or two, one frame

@@ -178,7 +178,7 @@ fn foreign_files_are_refused_with_a_clear_error() {
         err,
         RecordError::NewerVersion {
             found: 7,
-            supported: 2
+            supported: 3
         }
     ));
     let with = |expect: &Expect| RecordStream::<TallyGame, _>::with_expect(&bytes[..], expect);

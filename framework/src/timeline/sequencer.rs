@@ -79,6 +79,35 @@ impl<M> Sequencer<M> {
         }
     }
 
+    /// Takes `st`, the next tick after ours, as sealed by the host this one took
+    /// over from: its commits count as seen; open commits for it that it holds
+    /// are dropped, the others move to the tick after (re-stamped, never lost).
+    ///
+    /// # Errors
+    ///
+    /// [`SequencerError::SealOutOfOrder`] if `st` is not the next unsealed tick.
+    pub fn adopt(&mut self, st: &SealedTick<M>) -> Result<(), SequencerError> {
+        let expected = self.sealed.next();
+        if st.tick != expected {
+            return Err(SequencerError::SealOutOfOrder {
+                requested: st.tick,
+                expected,
+            });
+        }
+        self.note_sealed(st);
+        self.sealed = st.tick;
+        if let Some(mut open) = self.open.remove(&st.tick) {
+            open.retain(|c| st.commits.iter().all(|s| s.id != c.id));
+            for c in &mut open {
+                c.tick = st.tick.next();
+            }
+            if !open.is_empty() {
+                self.open.entry(st.tick.next()).or_default().extend(open);
+            }
+        }
+        Ok(())
+    }
+
     /// Commits accepted and not sealed yet.
     pub fn open_commits(&self) -> usize {
         self.open.values().map(Vec::len).sum()

@@ -101,6 +101,11 @@ fn event_line(tick: Tick, event: &RecordedEvent, json: bool) -> String {
             )
         }
         RecordedEvent::Note(note) => ("note", note.clone(), json!({"text": note})),
+        RecordedEvent::HostChanged { peer, name } => (
+            "host_changed",
+            format!("{name} ({peer}) took the game over as host"),
+            json!({"peer": peer.0, "name": name}),
+        ),
         other => (
             "event",
             format!("{other:?}"),

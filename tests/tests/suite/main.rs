@@ -9,6 +9,7 @@ mod bad_input;
 mod convergence;
 mod crud_books;
 mod desync;
+mod migration;
 mod recording;
 mod relay;
 mod renet_big_and_coded;

@@ -227,6 +227,7 @@ fn every_client_learns_the_order_of_succession_as_peers_come_and_go() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut lan = Lan::new(dir.path(), host_config(dir.path()));
+    lan.standby = true;
     let link = LinkConditions::latency(Duration::from_millis(5));
     for name in ["ann", "bob", "cat"] {
         lan.add_client(name, link.clone());

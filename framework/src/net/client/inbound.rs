@@ -77,6 +77,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 sealed,
             } => self.on_frame(clock, relayed, sealed),
             HostMsg::Succession(succession) => self.keep_succession(succession),
+            HostMsg::SendSealed { after } => self.send_sealed_after(after),
             HostMsg::Refused { id, reason } => {
                 if let Some(j) = self.joined.as_mut() {
                     j.timeline.withdraw(id);
@@ -190,6 +191,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             SessionEvent::Connected { peer: welcome.peer }
         });
         self.keep_succession(welcome.succession);
+        self.followed();
         for m in std::mem::take(&mut self.early) {
             self.commit(m);
         }

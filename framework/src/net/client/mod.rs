@@ -7,6 +7,9 @@
 //! due) and sends it, `link` owns the transport and says `Bye` however the
 //! client stops.
 
+mod follow;
+
+pub use follow::Migration;
 mod inbound;
 mod joined;
 mod link;
@@ -42,6 +45,9 @@ pub enum ClientStatus {
     Connected,
     /// The connection dropped; trying again.
     Reconnecting,
+    /// The host went; following the session to its successor (see
+    /// [`ClientSession::migration`]).
+    Migrating,
     /// Stopped for good (rejected, kicked, gave up, or left).
     Stopped(String),
 }
@@ -61,6 +67,8 @@ enum Phase {
         next_attempt: Duration,
         attempt: u32,
     },
+    /// The host went: following the session to a successor (`following`).
+    Following,
     /// Stopped for good.
     Stopped(String),
 }
@@ -82,6 +90,8 @@ pub struct ClientSession<G: Game, T: ClientTransport> {
     now: Duration,
     /// A fault to inject once joined (see [`ClientSession::inject_desync`]).
     fault: Option<joined::Fault<G::State>>,
+    /// The host went and the session is followed to a successor.
+    following: Option<follow::Following>,
 }
 
 impl<G: Game, T: ClientTransport> std::fmt::Debug for ClientSession<G, T> {
@@ -123,6 +133,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             start: None,
             now: Duration::ZERO,
             fault: None,
+            following: None,
         })
     }
 
@@ -133,6 +144,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             Phase::Handshaking { .. } => ClientStatus::Handshaking,
             Phase::Running { .. } => ClientStatus::Connected,
             Phase::Reconnecting { .. } => ClientStatus::Reconnecting,
+            Phase::Following => ClientStatus::Migrating,
             Phase::Stopped(reason) => ClientStatus::Stopped(reason.clone()),
         }
     }
@@ -144,7 +156,8 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             (Phase::Connecting { .. }, ClientStatus::Connecting)
             | (Phase::Handshaking { .. }, ClientStatus::Handshaking)
             | (Phase::Running { .. }, ClientStatus::Connected)
-            | (Phase::Reconnecting { .. }, ClientStatus::Reconnecting) => true,
+            | (Phase::Reconnecting { .. }, ClientStatus::Reconnecting)
+            | (Phase::Following, ClientStatus::Migrating) => true,
             (Phase::Stopped(a), ClientStatus::Stopped(b)) => a == b,
             _ => false,
         }
@@ -333,6 +346,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         self.link.transport.disconnect();
         self.link.transport = transport;
         self.outage.get_or_insert((self.now, 0));
+        self.moved_to_successor();
         self.phase = Phase::Connecting { since: self.now };
     }
 
@@ -437,6 +451,11 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
                 }
                 self.keep_predicting();
                 self.link.transport.flush();
+                self.check_successor();
+            }
+            Phase::Following => {
+                self.keep_predicting();
+                self.check_successor();
             }
             Phase::Reconnecting { next_attempt, .. } => {
                 self.keep_predicting();
@@ -458,7 +477,11 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
 
     /// The connection dropped: reconnect with backoff (unless stopped).
     fn dropped(&mut self, reason: String) {
-        if matches!(self.phase, Phase::Stopped(_)) {
+        if matches!(self.phase, Phase::Stopped(_)) || self.successor_dropped() {
+            return;
+        }
+        // A LAN host that goes hands the session to its successor.
+        if matches!(self.phase, Phase::Running { .. }) && self.follow(&reason, None) {
             return;
         }
         if matches!(self.phase, Phase::Running { .. }) {

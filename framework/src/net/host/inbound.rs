@@ -55,6 +55,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                     self.on_checksum(conn, p, tick, value);
                 }
             }
+            (Some(_), ClientMsg::Sealed { run, last }) => self.on_sealed_run(conn, run, last),
             (Some(p), ClientMsg::Bye) => {
                 tracing::info!("{p} left");
                 self.seal_leave(p);

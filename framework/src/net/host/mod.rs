@@ -12,6 +12,7 @@
 mod announce;
 mod clock;
 mod delivery;
+mod gather;
 mod handshake;
 mod inbound;
 mod lifecycle;
@@ -19,6 +20,7 @@ mod links;
 mod resend;
 mod sealer;
 mod start;
+mod succeed;
 mod succession;
 mod table;
 mod ticks;
@@ -81,6 +83,8 @@ pub struct HostSession<G: Game, T> {
     succession_changed: bool,
     /// The succession the clients were last sent.
     shared_succession: crate::net::succession::Succession,
+    /// Just took the session over: sealing waits for the old host's peers.
+    gather: Option<gather::Gather>,
 }
 
 impl<G: Game, T> std::fmt::Debug for HostSession<G, T> {

@@ -98,6 +98,30 @@ impl<G: Game> Sealer<G> {
         self.sequencer.note_sealed(st);
     }
 
+    /// Takes `st` as sealed by the host this one took over from (see
+    /// [`Sequencer::adopt`]): the host's timeline seals it like a client's.
+    ///
+    /// # Errors
+    ///
+    /// [`SequencerError`] if it is not the next tick; nothing changes then.
+    pub(super) fn adopt(&mut self, st: SealedTick<G::Move>) -> Result<Sealed<G>, SequencerError> {
+        self.sequencer.adopt(&st)?;
+        let mut out = Sealed {
+            ticks: vec![st.clone()],
+            entries: Vec::new(),
+            rollbacks: Vec::new(),
+        };
+        match self.timeline.receive_sealed(st) {
+            Ok(outcome) => out.rollbacks.extend(outcome.rollback),
+            Err(e) => tracing::error!("host timeline refused an adopted sealed tick: {e}"),
+        }
+        for entry in self.timeline.drain_journal() {
+            self.checksums.observe(&entry);
+            out.entries.push(entry);
+        }
+        Ok(out)
+    }
+
     /// Numbers the host player's commits from `seq` on (it continues a client's).
     pub(super) fn resume_seq_from(&mut self, seq: u64) {
         self.timeline.resume_seq_from(seq);

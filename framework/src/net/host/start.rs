@@ -210,6 +210,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
             queued: false,
             succession_changed: false,
             shared_succession: Default::default(),
+            gather: None,
         })
     }
 }

@@ -222,6 +222,16 @@ impl<M> Table<M> {
         }
     }
 
+    /// The connection `peer` holds now, if any.
+    pub(super) fn peer_conn(&self, peer: PeerId) -> Option<ConnId> {
+        self.peers.get(&peer)?.conn
+    }
+
+    /// Whether `peer` is known (connected or within its grace window).
+    pub(super) fn knows(&self, peer: PeerId) -> bool {
+        self.peers.contains_key(&peer)
+    }
+
     /// The id the next peer will get.
     pub(super) fn next_peer(&self) -> PeerId {
         PeerId(self.next_peer)

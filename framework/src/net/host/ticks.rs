@@ -12,12 +12,24 @@ use crate::transport::{Channel, ConnId, HostTransport, SendError};
 
 use super::HostSession;
 use super::delivery::FrameContext;
+use super::sealer::Sealed;
 
 impl<G: Game, T: HostTransport> HostSession<G, T> {
     /// Seals what is due and moves the host's own head to its clock.
     pub(super) fn run_clock(&mut self) {
+        if self.gathering() {
+            // Just took the session over: ticks the old host sealed may still
+            // come from a peer that holds them.
+            return;
+        }
         self.seal_delay = self.wanted_seal_delay();
         let sealed = self.sealer.run_to(self.clock.tick(), self.seal_delay);
+        self.absorb(sealed);
+    }
+
+    /// What sealing produced: the resend buffer, roster, peers that left and
+    /// the recording.
+    pub(super) fn absorb(&mut self, sealed: Sealed<G>) {
         for st in &sealed.ticks {
             self.resend.push(st);
         }

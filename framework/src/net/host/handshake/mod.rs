@@ -43,8 +43,13 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         });
         let connected = self.table.occupancy();
         let sealed = self.sealer.sealed_tick();
-        let can_catch_up = |tick: Tick| self.resend.covers_after(tick, sealed);
+        // Right after a take-over a peer may hold ticks the old host sealed
+        // after ours: it resumes, and is asked for them.
+        let ahead_ok = self.may_be_ahead();
+        let can_catch_up =
+            |tick: Tick| self.resend.covers_after(tick, sealed) || (ahead_ok && tick > sealed);
         let admission = admit(resumable, can_catch_up, hello.spectator, connected, policy);
+        let mut ask = None;
         let (peer, catch_up) = match admission {
             Err(reason) => return self.reject(conn, reason),
             Ok(Admission::Resume {
@@ -58,6 +63,7 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
                 }
                 tracing::info!("{peer} resumed from tick {from}");
                 self.events.push(SessionEvent::Reconnected { peer });
+                ask = (from > sealed).then_some(from);
                 (peer, CatchUp::Ticks(self.resend.after(from)))
             }
             Ok(Admission::New) => match encode_state(self.sealer.timeline().sealed_state()) {
@@ -84,6 +90,9 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         self.table.set_standby(peer, standby);
         self.succession_changed = true;
         self.welcome(conn, peer, catch_up);
+        if let Some(holds) = ask {
+            self.ask_sealed(conn, holds);
+        }
     }
 
     /// A new peer: a fresh id and resume token, and, for a player, its `Join`
