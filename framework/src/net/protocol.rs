@@ -276,6 +276,15 @@ pub enum HostMsg<M> {
     },
     /// The session's members or the order of succession changed (reliable).
     Succession(Succession),
+    /// The host leaves and hands the session to `to` (reliable): `run` holds
+    /// the sealed ticks the client has not acknowledged, so that none is lost;
+    /// the client then follows the session to `to`.
+    Handover {
+        /// The successor.
+        to: PeerId,
+        /// Sealed ticks after the client's acknowledgement, through the last.
+        run: SealedRun<M>,
+    },
     /// A host that took the session over holds sealed ticks up to `after` and
     /// the client said it holds later ones: send them (reliable).
     SendSealed {

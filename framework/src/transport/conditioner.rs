@@ -162,6 +162,9 @@ pub struct Conditioned<T> {
     incoming: InFlight<(Option<ConnId>, Channel, Vec<u8>)>,
     host_events: std::collections::VecDeque<HostEvent>,
     client_events: std::collections::VecDeque<ClientEvent>,
+    /// A client's connection events wait for the messages in flight before
+    /// them (a close arrives after what was sent before it), until this time.
+    held_events: std::collections::VecDeque<(Duration, ClientEvent)>,
 }
 
 impl<T> std::fmt::Debug for Conditioned<T> {
@@ -180,6 +183,7 @@ impl<T> Conditioned<T> {
             incoming: InFlight::new(),
             host_events: Default::default(),
             client_events: Default::default(),
+            held_events: Default::default(),
         }
     }
 
@@ -285,12 +289,22 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
                     self.shaper
                         .schedule(&mut self.incoming, channel, (None, channel, bytes));
                 }
-                other => self.client_events.push_back(other),
+                other => {
+                    let after = self.incoming.queue.iter().map(|(at, _, _)| *at).max();
+                    self.held_events.push_back((after.unwrap_or(now), other));
+                }
             }
         }
         for (_, channel, bytes) in self.incoming.take_due(now) {
             self.client_events
                 .push_back(ClientEvent::Message(channel, bytes));
+        }
+        while let Some((at, _)) = self.held_events.front()
+            && *at <= now
+        {
+            if let Some((_, event)) = self.held_events.pop_front() {
+                self.client_events.push_back(event);
+            }
         }
         self.release_client();
         Ok(())
@@ -320,6 +334,7 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
     fn reconnect(&mut self, now: Duration) -> Result<(), TransportError> {
         self.outgoing.queue.clear();
         self.incoming.queue.clear();
+        self.held_events.clear();
         self.inner.reconnect(now)
     }
 

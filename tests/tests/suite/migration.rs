@@ -383,3 +383,64 @@ fn a_successor_behind_the_others_takes_the_ticks_it_lacks_from_them() {
     }
     check_carried_on(&o, dir.path(), lost_at, "ann");
 }
+
+/// A host that leaves on purpose hands the game over first: every client gets
+/// every tick it sealed (none is lost), the successor takes over at once, and
+/// the game stalls for well under a second.
+#[test]
+fn a_host_that_leaves_hands_the_game_over_without_losing_a_tick() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let names = ["ann", "bob", "cat"];
+    let mut lan = Lan::new(dir.path(), host_config(dir.path()));
+    lan.standby = true;
+    for (name, ms) in names.iter().zip([10, 25, 40]) {
+        let i = lan.add_client(name, LinkConditions::latency(Duration::from_millis(ms)));
+        lan.run_until("welcomed", Duration::from_secs(5), |lan| {
+            lan.clients[i].timeline().is_some()
+        });
+    }
+    lan.run_until("everyone listed", Duration::from_secs(5), |lan| {
+        lan.clients
+            .iter()
+            .all(|c| c.succession().members.len() == 3)
+    });
+    lan.play(300, 10);
+    lan.host.leave().expect("recording written");
+    let sealed_by_old_host = lan.host.sealed_tick();
+    let left_at = lan.now;
+    let config = HostConfig {
+        record: None,
+        ..host_config(dir.path())
+    };
+    let (mut o, _standbys) = Orphans::of(lan, &names, config);
+    let mut resumed_at = None;
+    let deadline = o.now + Duration::from_secs(5);
+    while resumed_at.is_none() {
+        assert!(o.now < deadline, "the game did not go on");
+        o.step(10);
+        if let Some(h) = o.host_index()
+            && o.peers[h].1.sealed_tick() > sealed_by_old_host
+        {
+            resumed_at = Some(o.now);
+        }
+    }
+    let stalled = resumed_at.expect("set") - left_at;
+    assert!(stalled < Duration::from_secs(1), "stalled {stalled:?}");
+    o.run_to(sealed_by_old_host.plus(300), Duration::from_secs(30), 10);
+    o.run_to(sealed_by_old_host.plus(360), Duration::from_secs(10), 0);
+    for (_, peer) in &mut o.peers {
+        match peer {
+            Peer::Client(c, _) => c.finish_recording(),
+            Peer::Host(h) => h.finish_recording().expect("written"),
+        }
+    }
+    for events in &o.events {
+        let lost = events.iter().find_map(|e| match e {
+            SessionEvent::HostLost { reason } => Some(reason.clone()),
+            _ => None,
+        });
+        assert_eq!(lost.as_deref(), Some("host (the host) left"), "{events:?}");
+    }
+    // Every tick the old host sealed is in the new host's log as it was.
+    check_carried_on(&o, dir.path(), sealed_by_old_host, "ann");
+}

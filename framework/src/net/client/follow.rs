@@ -174,6 +174,26 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
         true
     }
 
+    /// The host left and handed the session to `to`: the last sealed ticks
+    /// first, then follow it there.
+    pub(super) fn on_handover(&mut self, to: PeerId, run: SealedRun<G::Move>) {
+        let Some(j) = self.joined.as_mut() else {
+            return;
+        };
+        match run.expand() {
+            Ok(ticks) => j.receive_sealed(ticks, &mut self.events),
+            Err(e) => tracing::warn!("bad sealed ticks in the handover: {e}"),
+        }
+        let host = j.succession.host.and_then(|p| j.roster.names.get(&p));
+        let reason = match host {
+            Some(name) => format!("{name} (the host) left"),
+            None => "the host left".to_owned(),
+        };
+        if !self.follow(&reason, Some(to)) {
+            self.stop(format!("{reason}; nobody could take the game over"));
+        }
+    }
+
     /// Gives this client's recording to the host it becomes, and stops (host
     /// migration; no goodbye: the old host is gone).
     pub(in crate::net) fn become_host(&mut self) -> Option<Recorder> {

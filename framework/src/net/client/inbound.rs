@@ -78,6 +78,7 @@ impl<G: Game, T: ClientTransport> ClientSession<G, T> {
             } => self.on_frame(clock, relayed, sealed),
             HostMsg::Succession(succession) => self.keep_succession(succession),
             HostMsg::SendSealed { after } => self.send_sealed_after(after),
+            HostMsg::Handover { to, run } => self.on_handover(to, run),
             HostMsg::Refused { id, reason } => {
                 if let Some(j) = self.joined.as_mut() {
                     j.timeline.withdraw(id);

@@ -4,10 +4,12 @@
 
 use std::time::Duration;
 
-use crate::model::{Game, PeerId};
+use crate::model::{Game, PeerId, Tick};
 use crate::net::events::SessionError;
-use crate::net::protocol::HostMsg;
+use crate::net::journal::record_event;
+use crate::net::protocol::{HostMsg, MAX_SEALED_RUN, SealedRun};
 use crate::net::reasons::KickReason;
+use crate::record::RecordedEvent;
 use crate::transport::{Channel, ConnId, HostTransport};
 
 use super::{HostSession, LINGER};
@@ -68,19 +70,59 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         self.finish_recording()
     }
 
-    /// The host leaves: ends the session for everyone, telling them who left
-    /// (`"NAME (the host) left the game"`, or "the host" for a dedicated one),
-    /// and finishes the recording.
+    /// The host leaves. With a successor (see [`HostSession::succession`]) the
+    /// game goes on: every client gets the sealed ticks it lacks and is told to
+    /// follow the session to the successor, which takes it over at once.
+    /// Otherwise the session ends for everyone, and they are told who left
+    /// (`"NAME (the host) left the game"`, or "the host" for a dedicated one).
+    /// The recording is finished either way.
     ///
     /// # Errors
     ///
     /// [`SessionError::Record`] if the recording could not be written out.
     pub fn leave(&mut self) -> Result<(), SessionError> {
+        if let Some(heir) = self.succession().successors().next().cloned() {
+            return self.hand_over(heir.peer, &heir.name);
+        }
         let who = match (&self.residents.own, &self.config.player) {
             (Some(_), Some(name)) => format!("{name} (the host)"),
             _ => "the host".to_owned(),
         };
         self.shutdown(&format!("{who} left the game"))
+    }
+
+    /// Hands the session to `to` (see [`HostSession::leave`]).
+    fn hand_over(&mut self, to: PeerId, name: &str) -> Result<(), SessionError> {
+        let sealed = self.sealer.sealed_tick();
+        let conns: Vec<ConnId> = self.table.live();
+        for conn in conns {
+            let Some(c) = self.table.conn_mut(conn) else {
+                continue;
+            };
+            c.closing_at = Some(self.clock.now + LINGER);
+            let ack = c.delivery.ack();
+            let first = Tick(ack.0.max(sealed.0.saturating_sub(MAX_SEALED_RUN - 1)));
+            let run = SealedRun {
+                from: first.next(),
+                through: sealed,
+                ticks: self
+                    .resend
+                    .after(first)
+                    .into_iter()
+                    .filter(|st| !st.commits.is_empty())
+                    .collect(),
+            };
+            self.send(conn, Channel::Reliable, &HostMsg::Handover { to, run });
+        }
+        self.transport.flush();
+        self.queued = false;
+        tracing::info!("handed the session to {name} at sealed tick {sealed}");
+        let event = RecordedEvent::HostChanged {
+            peer: to,
+            name: name.to_owned(),
+        };
+        record_event(&mut self.recorder, sealed, &event, &mut self.events);
+        self.finish_recording()
     }
 
     /// Writes out and closes the recording (later ticks are not recorded).
