@@ -201,6 +201,19 @@ pub struct JoinArgs {
     /// `bisect` on the two recordings to see the tick and the field named.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub inject_desync: Option<u64>,
+    /// Host migration: the UDP address this player would host the game on if
+    /// its host goes (port 0 picks a free one; open it on the firewall).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "0.0.0.0:0",
+        conflicts_with = "no_migration"
+    )]
+    pub standby: std::net::SocketAddr,
+    /// Never host the game if the host goes (this player still follows it to
+    /// the next host).
+    #[arg(long)]
+    pub no_migration: bool,
     /// Options shared by play, host and join.
     #[command(flatten)]
     pub common: Common,

@@ -10,11 +10,12 @@ use crate::model::Game;
 use crate::net::{ClientConfig, HostConfig, SessionError};
 use crate::transport::{
     Conditioned, LinkConditions, RenetClientConfig, RenetClientTransport, RenetHostConfig,
-    RenetHostTransport,
+    RenetHostTransport, RenetStandby,
 };
 
 use super::TicklineError;
 use super::session::TicklineSession;
+use super::standby::TicklineStandby;
 use super::status::TicklineStatus;
 
 enum Kind<G: Game> {
@@ -32,6 +33,7 @@ pub struct StartSession<G: Game> {
     kind: Kind<G>,
     bots: Vec<String>,
     conditions: Option<LinkConditions>,
+    standby: Option<TicklineStandby>,
 }
 
 impl<G: Game> StartSession<G> {
@@ -55,6 +57,7 @@ impl<G: Game> StartSession<G> {
             kind,
             bots: Vec::new(),
             conditions: None,
+            standby: None,
         }
     }
 
@@ -62,6 +65,17 @@ impl<G: Game> StartSession<G> {
     /// peer ids are in [`TicklineSession::bots`].
     pub fn with_bots(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.bots.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Joins with a standby port (host migration, see [`TicklineStandby`]):
+    /// the session is offered to host there, and follows its host's successor
+    /// by itself when the host goes. Ignored when hosting.
+    pub fn with_standby(mut self, standby: RenetStandby, host: HostConfig) -> Self {
+        if let Kind::Join(config, _) = &mut self.kind {
+            config.standby = standby.can_host().then(|| standby.standby());
+            self.standby = Some(TicklineStandby::new(standby, host));
+        }
         self
     }
 
@@ -114,6 +128,12 @@ impl<G: Game> StartSession<G> {
         status.refresh(&session);
         world.insert_resource(status);
         world.insert_resource(session);
+        match self.standby {
+            Some(standby) => world.insert_resource(standby),
+            None => {
+                world.remove_resource::<TicklineStandby>();
+            }
+        }
         Ok(addr)
     }
 }
@@ -145,6 +165,7 @@ impl<G: Game> StopSession<G> {
         if let Some(mut session) = world.remove_resource::<TicklineSession<G>>() {
             session.leave();
         }
+        world.remove_resource::<TicklineStandby>();
         world.insert_resource(TicklineStatus::default());
     }
 }

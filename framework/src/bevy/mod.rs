@@ -13,6 +13,10 @@
 //!   [`TicklineStatus::tick_progress`] to draw between ticks.
 //! - Session events arrive as [`TicklineEvent`] messages, failures as
 //!   [`TicklineError`] messages.
+//! - Host migration: join with [`StartSession::with_standby`] and the session
+//!   follows its host's successor by itself when the host goes, or becomes
+//!   the host when its turn comes ([`TicklineSession`] turns from a client
+//!   into a host; [`TicklineEvent`]s say `HostLost` and `HostChanged`).
 //! - LAN discovery: insert a [`LanAnnouncer`] while hosting to answer it, and
 //!   [`LanGames`] to keep a list of the LAN's games fresh for a menu.
 //!
@@ -38,6 +42,7 @@
 mod control;
 mod lan;
 mod session;
+mod standby;
 mod status;
 
 use std::marker::PhantomData;
@@ -52,6 +57,7 @@ use crate::net::{SessionError, SessionEvent};
 pub use control::{StartSession, StopSession};
 pub use lan::{LanAnnouncer, LanGames};
 pub use session::TicklineSession;
+pub use standby::TicklineStandby;
 pub use status::{TicklineState, TicklineStatus};
 
 /// Where the plugin's systems run (see the module documentation).
@@ -147,7 +153,11 @@ impl<G: Game> Plugin for TicklinePlugin<G> {
             .configure_sets(self.receive, TicklineSet::Receive.after(InputSystems))
             .add_systems(
                 self.receive,
-                session::drive::<G>
+                (
+                    session::drive::<G>,
+                    standby::follow_host::<G>.run_if(resource_exists::<TicklineStandby>),
+                )
+                    .chain()
                     .in_set(TicklineSet::Receive)
                     .run_if(resource_exists::<TicklineSession<G>>),
             )

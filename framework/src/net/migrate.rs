@@ -83,3 +83,49 @@ pub fn follow<G: Game, R: Rehost>(
         },
     }
 }
+
+/// A [`Rehost`] whose transports come boxed, as a Bevy app's session holds
+/// them.
+#[derive(Debug)]
+pub struct Boxed<R>(pub R);
+
+impl<R> Rehost for Boxed<R>
+where
+    R: Rehost,
+    R::Host: 'static,
+    R::Client: 'static,
+{
+    type Host = Box<dyn HostTransport>;
+    type Client = Box<dyn ClientTransport>;
+
+    fn host(&mut self) -> Result<Self::Host, TransportError> {
+        Ok(Box::new(self.0.host()?))
+    }
+
+    fn connect(
+        &mut self,
+        peer: PeerId,
+        addrs: &[SocketAddr],
+        now: Duration,
+    ) -> Result<Self::Client, TransportError> {
+        Ok(Box::new(self.0.connect(peer, addrs, now)?))
+    }
+}
+
+impl<R: Rehost + ?Sized> Rehost for Box<R> {
+    type Host = R::Host;
+    type Client = R::Client;
+
+    fn host(&mut self) -> Result<Self::Host, TransportError> {
+        (**self).host()
+    }
+
+    fn connect(
+        &mut self,
+        peer: PeerId,
+        addrs: &[SocketAddr],
+        now: Duration,
+    ) -> Result<Self::Client, TransportError> {
+        (**self).connect(peer, addrs, now)
+    }
+}

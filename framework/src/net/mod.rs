@@ -28,7 +28,7 @@ pub use config::{ClientConfig, HostConfig};
 pub use events::{Advanced, PeerInfo, Rejection, SessionError, SessionEvent, SessionStats};
 pub use handover::Handover;
 pub use host::HostSession;
-pub use migrate::{Rehost, follow};
+pub use migrate::{Boxed, Rehost, follow};
 pub use reasons::{KickReason, RejectReason};
 pub use server::{RoomLink, RoomStats, Server, ServerConfig, ServerEvent, ServerStats};
 pub use succession::{

@@ -27,7 +27,7 @@ pub use memory::{MemoryClient, MemoryConnector, MemoryHost, memory_hub};
 #[cfg(feature = "renet")]
 pub use renet::{
     JoinCode, JoinCodeError, RenetClientConfig, RenetClientTransport, RenetHostConfig,
-    RenetHostTransport, RenetSecurity, TransportStats, resolve,
+    RenetHostTransport, RenetSecurity, RenetStandby, TransportStats, resolve,
 };
 
 /// Why a client's connection ended, as its transport knows it: what a session

@@ -11,7 +11,7 @@ use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use tickline::bevy::LanAnnouncer;
 use tickline::net::discovery::Listing;
 use tickline::prelude::*;
-use tickline::transport::LinkConditions;
+use tickline::transport::{LinkConditions, RenetStandby};
 
 use super::bots::{Bots, run_bots};
 use super::hud::HudPlugin;
@@ -177,6 +177,12 @@ fn watch(
             }
             SessionEvent::RecordingFailed { reason } => {
                 eprintln!("warning: recording stopped: {reason}")
+            }
+            SessionEvent::HostLost { reason } => {
+                eprintln!("lost the host ({reason}); following the game to the next host");
+            }
+            SessionEvent::HostChanged { name, tick, .. } => {
+                eprintln!("{name} hosts the game now, from sealed tick {tick}");
             }
             // Whoever runs a host sees who comes and goes.
             SessionEvent::Joined { name, .. } if status.state == TicklineState::Hosting => {
@@ -364,6 +370,22 @@ fn answer_discovery(app: &mut App, args: &HostArgs, game_port: u16, code_require
     }
 }
 
+/// The port a client would host on if its host goes (`None`: it only follows
+/// the game to the next host).
+pub(super) fn standby(
+    bind: Option<std::net::SocketAddr>,
+    code: Option<JoinCode>,
+) -> Result<RenetStandby, String> {
+    let protocol_id = tickline::model::GameIdentity::of::<SnakeGame>()
+        .map_err(|e| e.to_string())?
+        .protocol_id();
+    match bind {
+        Some(bind) => RenetStandby::bind(bind, protocol_id, code, MAX_CLIENTS)
+            .map_err(|e| format!("cannot keep a standby port on {bind}: {e}")),
+        None => Ok(RenetStandby::follow_only(protocol_id, code)),
+    }
+}
+
 /// `join --inject-desync`: the first snake's score jumps by 1000 on this peer only.
 fn inject_desync(app: &mut App, tick: Tick) {
     let mut session = app.world_mut().resource_mut::<Session>();
@@ -413,6 +435,13 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
     if let Some(c) = conditions(&args.common) {
         session = session.conditioned(c);
     }
+    session = session.with_standby(
+        standby(
+            (!args.no_migration).then_some(args.standby),
+            args.code.clone(),
+        )?,
+        host_config(&args.common, &args.name, None, "join", 2),
+    );
     start(&mut app, session).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     if let Some(tick) = args.inject_desync {
         inject_desync(&mut app, Tick(tick));

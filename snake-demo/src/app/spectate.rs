@@ -9,7 +9,7 @@ use tickline::prelude::*;
 
 use super::bots::Bots;
 use super::hud::Watching;
-use super::run::{announce_recording, base_app, finish, recording, start};
+use super::run::{announce_recording, base_app, finish, recording, standby, start};
 use crate::cli::WatchArgs;
 use crate::rules::{SnakeGame, SnakeWorld};
 
@@ -65,8 +65,12 @@ pub fn run_watch(args: WatchArgs) -> Result<(), String> {
     let mut app = base_app(&args.common, "Tickline Snake — spectator")?;
     let renet = RenetClientConfig::for_game::<SnakeGame>(addr, args.code.as_ref())
         .map_err(|e| e.to_string())?;
-    start(&mut app, StartSession::join(config, renet))
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    // A spectator follows the game to the next host, and never hosts.
+    let session = StartSession::join(config, renet).with_standby(
+        standby(None, args.code.clone())?,
+        tickline::net::HostConfig::default(),
+    );
+    start(&mut app, session).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     if args.delay > 0 {
         app.insert_resource(Delayed::new(Duration::from_secs(args.delay)));
     }

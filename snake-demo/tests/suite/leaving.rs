@@ -28,7 +28,8 @@ fn a_host_stopped_by_sigterm_tells_its_client_who_left() {
         "--record",
         &host_rec.to_string_lossy(),
     ]);
-    let client = spawn_join(&addr, &code, "bob", &client_rec, &[]);
+    // Bob never hosts: nobody can take the game over, so it ends.
+    let client = spawn_join(&addr, &code, "bob", &client_rec, &["--no-migration"]);
     wait_for_file(&client_rec, LIMIT, "the client joins");
 
     signal(&host, "TERM");
@@ -131,14 +132,15 @@ fn local_play_ends_on_sigterm_with_a_finished_recording() {
     assert!(ok && json["verified"] == true, "{json}");
 }
 
-/// A host killed outright cannot say goodbye: its client says it lost the
-/// host, and does not advise a join code it already gave.
+/// A host killed outright cannot say goodbye: its client (which may not host
+/// the game) says it lost the host, and does not advise a join code it
+/// already gave.
 #[test]
 fn a_client_whose_host_vanished_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");
     let client_rec = dir.path().join("c.tlrec");
     let (host, addr, code) = start_host(&["--tick-rate", "30", "--no-record"]);
-    let client = spawn_join(&addr, &code, "bob", &client_rec, &[]);
+    let client = spawn_join(&addr, &code, "bob", &client_rec, &["--no-migration"]);
     wait_for_file(&client_rec, LIMIT, "the client joins");
     signal(&host, "KILL");
     let _ = wait(host, LIMIT, "host");

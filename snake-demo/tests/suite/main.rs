@@ -8,6 +8,7 @@ mod discovery;
 mod errors;
 mod lan;
 mod leaving;
+mod migration;
 mod netns;
 mod play;
 mod recordings;

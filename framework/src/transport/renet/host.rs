@@ -70,7 +70,18 @@ impl RenetHostTransport {
     ///
     /// [`TransportError::Io`] when the address cannot be bound (e.g. in use).
     pub fn bind(config: &RenetHostConfig) -> Result<Self, TransportError> {
-        let (server_config, socket, addr) = super::server_setup(config)?;
+        let socket = UdpSocket::bind(config.bind)?;
+        Self::on_socket(config, socket)
+    }
+
+    /// A host on a socket bound earlier (a client's standby port, kept since it
+    /// joined: host migration); `config.bind` is not used.
+    ///
+    /// # Errors
+    ///
+    /// [`TransportError::Io`] when the socket cannot be set up.
+    pub fn on_socket(config: &RenetHostConfig, socket: UdpSocket) -> Result<Self, TransportError> {
+        let (server_config, socket, addr) = super::server_setup(config, socket)?;
         Ok(RenetHostTransport {
             socket,
             netcode: NetcodeServer::new(server_config),

@@ -11,6 +11,7 @@
 mod client;
 mod code;
 mod host;
+mod standby;
 mod wire;
 
 use std::hash::{BuildHasher, Hasher};
@@ -30,6 +31,7 @@ use crate::model::{Game, GameIdentity, SchemaError};
 pub use client::RenetClientTransport;
 pub use code::{JoinCode, JoinCodeError};
 pub use host::{RenetHostTransport, TransportStats};
+pub use standby::RenetStandby;
 
 pub(crate) const RELIABLE: u8 = 0;
 pub(crate) const UNRELIABLE: u8 = 1;
@@ -306,11 +308,11 @@ pub(crate) fn open_netcode(
     Ok((client, socket))
 }
 
-/// The netcode server settings for a host configuration, with its bound socket.
+/// The netcode server settings for a host configuration on its bound socket.
 pub(crate) fn server_setup(
     config: &RenetHostConfig,
+    socket: UdpSocket,
 ) -> Result<(ServerConfig, UdpSocket, SocketAddr), TransportError> {
-    let socket = UdpSocket::bind(config.bind)?;
     socket.set_nonblocking(true)?;
     let addr = socket.local_addr()?;
     let authentication = match &config.security {

@@ -142,7 +142,8 @@ pub fn verify(path: &Path, to_tick: Option<u64>) -> (bool, serde_json::Value) {
     assert_eq!(
         stdout.lines().count(),
         1,
-        "exactly one JSON object: {stdout}"
+        "exactly one JSON object: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
     (out.status.success(), json)
@@ -204,4 +205,24 @@ pub fn spawn_join(addr: &str, code: &str, name: &str, record: &Path, extra: &[&s
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns")
+}
+
+/// Waits until the recording at `path` holds sealed tick `tick` (a session
+/// writes each sealed tick out as it seals it).
+pub fn wait_for_tick(path: &Path, tick: u64, limit: Duration) {
+    use snake_demo::rules::SnakeGame;
+    use tickline::record::Recording;
+    let deadline = Instant::now() + limit;
+    loop {
+        let last = Recording::<SnakeGame>::open(path).map_or(0, |r| r.last_tick().0);
+        if last >= tick {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} stopped at tick {last}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
