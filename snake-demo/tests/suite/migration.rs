@@ -69,6 +69,13 @@ fn check_recordings(dir: &Path) {
         );
     }
     assert_eq!(sums[0], sums[1], "equal checksums at tick {LAST_TICK}");
+    // Bisect compares them across the handover: they agree.
+    let (ann, bob) = (dir.join("ann.tlrec"), dir.join("bob.tlrec"));
+    let out = crate::common::run(
+        &["bisect", &ann.to_string_lossy(), &bob.to_string_lossy()],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "bisect: {}", output_text(&out));
 }
 
 #[test]
