@@ -16,6 +16,18 @@ const LAST_TICK: u64 = 400;
 /// A host and clients ann and bob (joined in that order: ann is first in
 /// line), playing; `stop` ends the host's process.
 fn play_and_lose_the_host(dir: &Path, stop: &str) -> Vec<(String, String)> {
+    play_and_lose(dir, stop, &["ann", "bob"], 0)
+}
+
+/// A host and `names` (joined in that order), playing; `stop` ends the host's
+/// process, and the first `also_killed` clients are SIGKILLed at the same
+/// moment. The outputs of the others.
+fn play_and_lose(
+    dir: &Path,
+    stop: &str,
+    names: &[&str],
+    also_killed: usize,
+) -> Vec<(String, String)> {
     let host_rec = dir.join("host.tlrec");
     let (host, addr, code, lines) = start_host_lines(&[
         "--tick-rate",
@@ -27,18 +39,24 @@ fn play_and_lose_the_host(dir: &Path, stop: &str) -> Vec<(String, String)> {
     ]);
     let ticks = LAST_TICK.to_string();
     let mut clients = Vec::new();
-    for name in ["ann", "bob"] {
+    for name in names {
         let rec = dir.join(format!("{name}.tlrec"));
-        clients.push((
-            name,
-            spawn_join(&addr, &code, name, &rec, &["--ticks", &ticks]),
-        ));
+        let child = spawn_join(&addr, &code, name, &rec, &["--ticks", &ticks]);
+        clients.push((*name, child));
         wait_for_line(&lines, &format!("{name} joined"), LIMIT);
     }
-    // Mid-game: both have played a while (and know the order of succession).
-    wait_for_tick(&dir.join("bob.tlrec"), 90, LIMIT);
+    // Mid-game: all have played a while (and know the order of succession).
+    let last = names.last().expect("clients");
+    wait_for_tick(&dir.join(format!("{last}.tlrec")), 90, LIMIT);
     signal(&host, stop);
+    let killed: Vec<_> = clients.drain(..also_killed).collect();
+    for (_, child) in &killed {
+        signal(child, "KILL");
+    }
     let _ = wait(host, LIMIT, "host");
+    for (name, child) in killed {
+        let _ = wait(child, LIMIT, name);
+    }
     clients
         .into_iter()
         .map(|(name, child)| {
@@ -53,8 +71,15 @@ fn play_and_lose_the_host(dir: &Path, stop: &str) -> Vec<(String, String)> {
 /// Both recordings verify through the last tick with one checksum there, and
 /// mark that ann took the game over.
 fn check_recordings(dir: &Path) {
+    check_recordings_of(dir, &["ann", "bob"], "ann");
+}
+
+/// The recordings of two clients verify through the last tick with one
+/// checksum there, mark that `new_host` took the game over, and bisect finds
+/// them in agreement across the handover.
+fn check_recordings_of(dir: &Path, names: &[&str; 2], new_host: &str) {
     let mut sums = Vec::new();
-    for name in ["ann", "bob"] {
+    for name in names {
         let rec = dir.join(format!("{name}.tlrec"));
         let (ok, json) = verify(&rec, Some(LAST_TICK));
         assert!(ok && json["verified"] == true, "{name}: {json}");
@@ -64,15 +89,15 @@ fn check_recordings(dir: &Path) {
         let log = crate::common::run(&["log", &rec.to_string_lossy()], Duration::from_secs(30));
         let text = output_text(&log);
         assert!(
-            text.contains("ann (peer") && text.contains("took the game over as host"),
+            text.contains(&format!("{new_host} (peer"))
+                && text.contains("took the game over as host"),
             "{name}'s log marks the handover: {text}"
         );
     }
     assert_eq!(sums[0], sums[1], "equal checksums at tick {LAST_TICK}");
-    // Bisect compares them across the handover: they agree.
-    let (ann, bob) = (dir.join("ann.tlrec"), dir.join("bob.tlrec"));
+    let [a, b] = names.map(|n| dir.join(format!("{n}.tlrec")));
     let out = crate::common::run(
-        &["bisect", &ann.to_string_lossy(), &bob.to_string_lossy()],
+        &["bisect", &a.to_string_lossy(), &b.to_string_lossy()],
         Duration::from_secs(60),
     );
     assert!(out.status.success(), "bisect: {}", output_text(&out));
@@ -104,4 +129,14 @@ fn a_host_that_quits_hands_its_game_to_its_first_client() {
         assert!(text.contains("ann hosts the game now"), "{name}: {text}");
     }
     check_recordings(dir.path());
+}
+
+#[test]
+fn when_the_first_successor_is_killed_with_the_host_the_next_one_takes_over() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outputs = play_and_lose(dir.path(), "KILL", &["ann", "bob", "cat"], 1);
+    for (name, text) in &outputs {
+        assert!(text.contains("bob hosts the game now"), "{name}: {text}");
+    }
+    check_recordings_of(dir.path(), &["bob", "cat"], "bob");
 }
