@@ -11,7 +11,7 @@ use tickline::transport::JoinCode;
 #[derive(Parser, Debug)]
 #[command(name = "snake-demo", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do (default: `play`).
+    /// What to do (default: `menu`).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -19,7 +19,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Play locally against bots (the default).
+    /// Open the main menu in a window (the default): play, host, join from the
+    /// LAN list, watch, replays.
+    Menu(MenuArgs),
+    /// Play locally against bots at once.
     Play(PlayArgs),
     /// Host a game on the LAN (and play in it).
     Host(HostArgs),
@@ -72,6 +75,26 @@ pub struct Common {
     /// then exit 0.
     #[arg(long, value_name = "PATH")]
     pub screenshot: Option<PathBuf>,
+}
+
+/// `menu`.
+#[derive(Args, Debug, Clone)]
+pub struct MenuArgs {
+    /// Your name (editable in the menu).
+    #[arg(long, value_name = "NAME", default_value = "player")]
+    pub name: String,
+    /// UDP address a game hosted from the menu listens on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:5000")]
+    pub bind: SocketAddr,
+    /// Where a game hosted from the menu answers LAN discovery.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:5001")]
+    pub discovery: SocketAddr,
+    /// The discovery port the LAN list asks on.
+    #[arg(long, value_name = "PORT", default_value_t = tickline::net::discovery::DEFAULT_DISCOVERY_PORT)]
+    pub discovery_port: u16,
+    /// Where F12 saves screenshots.
+    #[arg(long, value_name = "DIR", default_value = "screenshots")]
+    pub screenshot_dir: PathBuf,
 }
 
 /// `play`.

@@ -5,6 +5,7 @@ pub mod app;
 pub mod bot;
 pub mod cli;
 pub mod lan;
+pub mod menu;
 pub mod paths;
 pub mod replay;
 pub mod rules;

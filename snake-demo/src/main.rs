@@ -8,13 +8,14 @@ use snake_demo::cli::{Cli, Command};
 fn main() -> ExitCode {
     let command = match Cli::parse().command {
         Some(command) => command,
-        // `snake-demo` alone is `snake-demo play` with its defaults.
-        None => match Cli::parse_from(["snake-demo", "play"]).command {
+        // `snake-demo` alone opens the menu.
+        None => match Cli::parse_from(["snake-demo", "menu"]).command {
             Some(command) => command,
             None => return ExitCode::FAILURE,
         },
     };
     match command {
+        Command::Menu(args) => game(snake_demo::menu::run_menu(args)),
         Command::Play(args) => game(snake_demo::app::run_play(args)),
         Command::Host(args) => game(snake_demo::app::run_host(args)),
         Command::Join(args) => game(snake_demo::app::run_join(args)),

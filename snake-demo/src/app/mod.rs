@@ -14,7 +14,7 @@ use bevy::prelude::*;
 
 use crate::rules::SnakeWorld;
 
-pub use run::{run_host, run_join, run_play};
+pub use run::{menu_host_config, run_host, run_join, run_play, show_session};
 pub use spectate::run_watch;
 
 /// The world to draw this frame (the predicted state, or the replay's tick), the

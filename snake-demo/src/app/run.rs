@@ -89,6 +89,21 @@ fn host_config(
     }
 }
 
+/// How the menu hosts (and how a joined player would host after a host
+/// migration): 15 Hz, a random seed, recording to `record`.
+pub fn menu_host_config(name: &str, record: PathBuf) -> HostConfig {
+    HostConfig {
+        tick_rate: Some(15),
+        seed: random_seed(),
+        seal_delay: 2,
+        player: Some(name.to_string()),
+        input_delay: 1,
+        record: Some(record),
+        snapshot_interval: 300,
+        ..HostConfig::default()
+    }
+}
+
 pub(super) fn announce_recording(path: Option<&PathBuf>) {
     if let Some(path) = path {
         eprintln!("recording to {}", path.display());
@@ -127,7 +142,7 @@ pub(super) fn base_app(common: &Common, title: &str) -> Result<App, String> {
 
 /// Shows the predicted state: copied once per new tick (the previous one kept to
 /// glide from), with the tick's progress every frame.
-fn show_session(
+pub fn show_session(
     session: Option<Res<Session>>,
     status: Res<TicklineStatus>,
     mut shown: ResMut<Shown>,

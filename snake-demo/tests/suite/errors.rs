@@ -111,7 +111,8 @@ fn no_display_is_one_line_for_every_windowed_command() {
     let rec = dir.path().join("game.tlrec");
     common::write_recording(&rec, None);
     let rec = rec.to_string_lossy().into_owned();
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 5] = [
+        &[],
         &["play", "--no-record"],
         &["host", "--bind", "127.0.0.1:0", "--no-record"],
         &["join", "127.0.0.1:9", "--no-record"],

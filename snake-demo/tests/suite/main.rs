@@ -8,6 +8,7 @@ mod discovery;
 mod errors;
 mod lan;
 mod leaving;
+mod menu;
 mod migration;
 mod netns;
 mod play;

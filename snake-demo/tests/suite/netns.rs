@@ -11,7 +11,7 @@ use crate::common::{output_text, spawn_listening, terminate, wait};
 
 /// Two namespaces joined by a veth pair, deleted when dropped (also when the
 /// test fails).
-struct Lan {
+pub(crate) struct Lan {
     names: [String; 2],
     subnet: String,
 }
@@ -30,7 +30,7 @@ fn ip(args: &[&str]) {
 }
 
 impl Lan {
-    fn new() -> Lan {
+    pub(crate) fn new() -> Lan {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let id = std::process::id() % 100_000;
@@ -65,7 +65,7 @@ impl Lan {
     }
 
     /// `snake-demo ARGS` inside namespace `i`.
-    fn snake(&self, i: usize, args: &[&str]) -> Command {
+    pub(crate) fn snake(&self, i: usize, args: &[&str]) -> Command {
         let mut cmd = Command::new("ip");
         cmd.args([
             "netns",
@@ -77,7 +77,7 @@ impl Lan {
         cmd
     }
 
-    fn addr(&self, i: usize) -> String {
+    pub(crate) fn addr(&self, i: usize) -> String {
         format!("{}.{}", self.subnet, i + 1)
     }
 }

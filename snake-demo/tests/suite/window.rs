@@ -9,22 +9,22 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// The board tile's colours, and the players' (see `app::player_color`).
-const TILE: [(u8, u8, u8); 2] = [(30, 33, 41), (44, 48, 58)];
-const PLAYERS: [(u8, u8, u8); 4] = [
+pub(crate) const TILE: [(u8, u8, u8); 2] = [(30, 33, 41), (44, 48, 58)];
+pub(crate) const PLAYERS: [(u8, u8, u8); 4] = [
     (80, 200, 120),
     (90, 160, 255),
     (255, 170, 60),
     (220, 90, 220),
 ];
 
-fn near(p: (u8, u8, u8), q: (u8, u8, u8), tolerance: i32) -> bool {
+pub(crate) fn near(p: (u8, u8, u8), q: (u8, u8, u8), tolerance: i32) -> bool {
     (i32::from(p.0) - i32::from(q.0)).abs() <= tolerance
         && (i32::from(p.1) - i32::from(q.1)).abs() <= tolerance
         && (i32::from(p.2) - i32::from(q.2)).abs() <= tolerance
 }
 
 /// A tinted sprite pixel: the player's colour scaled by the sprite's shade (0.8–1.0).
-fn tinted(p: (u8, u8, u8), color: (u8, u8, u8)) -> bool {
+pub(crate) fn tinted(p: (u8, u8, u8), color: (u8, u8, u8)) -> bool {
     (80..=100).any(|s| {
         let scale = |c: u8| (u16::from(c) * s / 100) as u8;
         near(p, (scale(color.0), scale(color.1), scale(color.2)), 6)
@@ -162,7 +162,7 @@ fn under_xvfb(args: &[&str]) -> std::process::Output {
 }
 
 /// Width, height and RGB pixels of a PNG.
-fn load(path: &std::path::Path) -> (usize, usize, Vec<(u8, u8, u8)>) {
+pub(crate) fn load(path: &std::path::Path) -> (usize, usize, Vec<(u8, u8, u8)>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(path).expect("screenshot saved"),
     ));
