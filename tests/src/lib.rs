@@ -3,4 +3,5 @@
 pub mod cluster;
 pub mod lan;
 pub mod load;
+pub mod netns;
 pub mod sidecar;

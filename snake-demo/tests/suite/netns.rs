@@ -4,89 +4,27 @@
 //! and `ip` (iproute2), as CI has; without them the test fails and says why.
 
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+
+use tickline_e2e::netns::Netns;
 
 use crate::common::{output_text, spawn_listening, terminate, wait};
 
-/// Two namespaces joined by a veth pair, deleted when dropped (also when the
-/// test fails).
-pub(crate) struct Lan {
-    names: [String; 2],
-    subnet: String,
-}
-
-fn ip(args: &[&str]) {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("`ip` (iproute2) is needed for this test: {e}"));
-    assert!(
-        out.status.success(),
-        "ip {}: {} (network namespaces need root)",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-}
+/// Namespaces of the test's own, running `snake-demo`.
+pub(crate) struct Lan(Netns);
 
 impl Lan {
     pub(crate) fn new() -> Lan {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let id = std::process::id() % 100_000;
-        let names = [format!("tl{id}-{n}a"), format!("tl{id}-{n}b")];
-        let subnet = format!("10.{}.{}", 200 + id % 50, (id / 50 + n) % 250);
-        let lan = Lan { names, subnet };
-        let [a, b] = &lan.names;
-        let (va, vb) = (format!("tv{id}{n}a"), format!("tv{id}{n}b"));
-        ip(&["netns", "add", a]);
-        ip(&["netns", "add", b]);
-        ip(&["link", "add", &va, "type", "veth", "peer", "name", &vb]);
-        ip(&["link", "set", &va, "netns", a]);
-        ip(&["link", "set", &vb, "netns", b]);
-        let broadcast = format!("{}.255", lan.subnet);
-        for (ns, dev, host) in [(a, &va, 1), (b, &vb, 2)] {
-            let addr = format!("{}.{host}/24", lan.subnet);
-            ip(&[
-                "-n",
-                ns,
-                "addr",
-                "add",
-                &addr,
-                "broadcast",
-                &broadcast,
-                "dev",
-                dev,
-            ]);
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
-            ip(&["-n", ns, "link", "set", dev, "up"]);
-        }
-        lan
+        Lan(Netns::create())
     }
 
     /// `snake-demo ARGS` inside namespace `i`.
     pub(crate) fn snake(&self, i: usize, args: &[&str]) -> Command {
-        let mut cmd = Command::new("ip");
-        cmd.args([
-            "netns",
-            "exec",
-            &self.names[i],
-            env!("CARGO_BIN_EXE_snake-demo"),
-        ])
-        .args(args);
-        cmd
+        self.0.exec(i, env!("CARGO_BIN_EXE_snake-demo"), args)
     }
 
     pub(crate) fn addr(&self, i: usize) -> String {
-        format!("{}.{}", self.subnet, i + 1)
-    }
-}
-
-impl Drop for Lan {
-    fn drop(&mut self) {
-        for ns in &self.names {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
+        self.0.addr(i)
     }
 }
 

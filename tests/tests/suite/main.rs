@@ -10,6 +10,7 @@ mod convergence;
 mod crud_books;
 mod desync;
 mod migration;
+mod netns;
 mod recording;
 mod relay;
 mod renet_big_and_coded;

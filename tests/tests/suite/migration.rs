@@ -166,6 +166,19 @@ impl Orphans {
         }
     }
 
+    /// Plays 300 ticks past `from` with moves, then on without until the
+    /// last moves are sealed everywhere, and finishes every recording.
+    fn play_out(&mut self, from: Tick) {
+        self.run_to(from.plus(300), Duration::from_secs(30), 10);
+        self.run_to(from.plus(360), Duration::from_secs(10), 0);
+        for (_, peer) in &mut self.peers {
+            match peer {
+                Peer::Client(c, _) => c.finish_recording(),
+                Peer::Host(h) => h.finish_recording().expect("written"),
+            }
+        }
+    }
+
     fn host_index(&self) -> Option<usize> {
         self.peers
             .iter()
@@ -305,12 +318,9 @@ fn a_vanished_hosts_first_successor_carries_the_game_on() {
     let names = ["ann", "bob", "cat"];
     let (mut o, _standbys, lost_at, ids) = orphaned(dir.path(), &names, &[10, 25, 40]);
     // Everyone keeps moving through the handover.
-    o.run_to(lost_at.plus(300), Duration::from_secs(30), 10);
-    // Then no more moves, until the last ones are sealed everywhere.
-    o.run_to(lost_at.plus(360), Duration::from_secs(10), 0);
-    for (name, peer) in &mut o.peers {
+    o.play_out(lost_at);
+    for (name, peer) in &o.peers {
         if let Peer::Client(c, _) = peer {
-            c.finish_recording();
             assert!(ids.contains(&c.peer().expect("a player")), "{name}");
         }
     }
@@ -321,9 +331,8 @@ fn a_vanished_hosts_first_successor_carries_the_game_on() {
         assert!(changed, "{name} saw ann take over: {:?}", o.events[i]);
     }
     if let Some(h) = o.host_index()
-        && let Peer::Host(host) = &mut o.peers[h].1
+        && let Peer::Host(host) = &o.peers[h].1
     {
-        host.finish_recording().expect("written");
         assert!(
             host.roster().keys().all(|p| ids.contains(p)),
             "{:?}",
@@ -351,15 +360,7 @@ fn when_the_first_successor_went_too_the_next_one_takes_over() {
         .map(|(_, p)| p.sealed_tick())
         .max()
         .expect("peers");
-    o.run_to(lost_at.plus(300), Duration::from_secs(30), 10);
-    // Then no more moves, until the last ones are sealed everywhere.
-    o.run_to(lost_at.plus(360), Duration::from_secs(10), 0);
-    for (_, peer) in &mut o.peers {
-        match peer {
-            Peer::Client(c, _) => c.finish_recording(),
-            Peer::Host(h) => h.finish_recording().expect("written"),
-        }
-    }
+    o.play_out(lost_at);
     check_carried_on(&o, dir.path(), lost_at, "bob");
 }
 
@@ -373,14 +374,7 @@ fn a_successor_behind_the_others_takes_the_ticks_it_lacks_from_them() {
     let behind = o.peers[0].1.sealed_tick();
     let ahead = o.peers[1].1.sealed_tick();
     assert!(behind < ahead, "ann ({behind}) is behind bob ({ahead})");
-    o.run_to(lost_at.plus(300), Duration::from_secs(30), 10);
-    o.run_to(lost_at.plus(360), Duration::from_secs(10), 0);
-    for (_, peer) in &mut o.peers {
-        match peer {
-            Peer::Client(c, _) => c.finish_recording(),
-            Peer::Host(h) => h.finish_recording().expect("written"),
-        }
-    }
+    o.play_out(lost_at);
     check_carried_on(&o, dir.path(), lost_at, "ann");
 }
 
@@ -426,14 +420,7 @@ fn a_host_that_leaves_hands_the_game_over_without_losing_a_tick() {
     }
     let stalled = resumed_at.expect("set") - left_at;
     assert!(stalled < Duration::from_secs(1), "stalled {stalled:?}");
-    o.run_to(sealed_by_old_host.plus(300), Duration::from_secs(30), 10);
-    o.run_to(sealed_by_old_host.plus(360), Duration::from_secs(10), 0);
-    for (_, peer) in &mut o.peers {
-        match peer {
-            Peer::Client(c, _) => c.finish_recording(),
-            Peer::Host(h) => h.finish_recording().expect("written"),
-        }
-    }
+    o.play_out(sealed_by_old_host);
     for events in &o.events {
         let lost = events.iter().find_map(|e| match e {
             SessionEvent::HostLost { reason } => Some(reason.clone()),
