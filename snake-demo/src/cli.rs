@@ -237,6 +237,10 @@ pub struct JoinArgs {
     /// the next host).
     #[arg(long)]
     pub no_migration: bool,
+    /// Whether and where to answer LAN discovery if this player takes the
+    /// game over as its host.
+    #[command(flatten)]
+    pub listed: Listed,
     /// Options shared by play, host and join.
     #[command(flatten)]
     pub common: Common,

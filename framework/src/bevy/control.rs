@@ -7,6 +7,7 @@ use ::bevy::ecs::system::Command;
 use ::bevy::prelude::*;
 
 use crate::model::Game;
+use crate::net::discovery::Listing;
 use crate::net::{ClientConfig, HostConfig, SessionError};
 use crate::transport::{
     Conditioned, LinkConditions, RenetClientConfig, RenetClientTransport, RenetHostConfig,
@@ -76,6 +77,14 @@ impl<G: Game> StartSession<G> {
             config.standby = standby.can_host().then(|| standby.standby());
             self.standby = Some(TicklineStandby::new(standby, host));
         }
+        self
+    }
+
+    /// With [`StartSession::with_standby`]: once this app hosts after a host
+    /// migration, answer LAN discovery on `discovery` with `listing` (see
+    /// [`TicklineStandby::listed`]).
+    pub fn listed_when_hosting(mut self, discovery: SocketAddr, listing: Listing) -> Self {
+        self.standby = self.standby.map(|s| s.listed(discovery, listing));
         self
     }
 

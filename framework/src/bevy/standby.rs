@@ -6,10 +6,12 @@ use std::net::SocketAddr;
 use ::bevy::prelude::*;
 
 use crate::model::Game;
+use crate::net::discovery::Listing;
 use crate::net::{Boxed, HostConfig, Rehost, follow};
 use crate::transport::{ClientTransport, HostTransport, RenetStandby};
 
 use super::TicklineError;
+use super::lan::LanAnnouncer;
 use super::session::TicklineSession;
 use super::status::TicklineStatus;
 
@@ -24,6 +26,8 @@ pub struct TicklineStandby {
     rehost: Box<AnyRehost>,
     host: HostConfig,
     addr: SocketAddr,
+    /// Answer LAN discovery here, with this listing, once this app hosts.
+    listed: Option<(SocketAddr, Listing)>,
 }
 
 impl TicklineStandby {
@@ -35,7 +39,16 @@ impl TicklineStandby {
             rehost: Box::new(Boxed(standby)),
             host,
             addr,
+            listed: None,
         }
+    }
+
+    /// Once this app hosts, answer LAN discovery on `discovery` with `listing`
+    /// (its game port is set to the standby port), as the old host did.
+    #[must_use]
+    pub fn listed(mut self, discovery: SocketAddr, listing: Listing) -> Self {
+        self.listed = Some((discovery, listing));
+        self
     }
 
     /// Where this app would host.
@@ -47,6 +60,7 @@ impl TicklineStandby {
 /// After the session's update: follows the session to a new host, or takes it
 /// over (the session resource turns into a host).
 pub(super) fn follow_host<G: Game>(
+    mut commands: Commands,
     mut session: ResMut<TicklineSession<G>>,
     mut standby: ResMut<TicklineStandby>,
     time: Res<Time<Real>>,
@@ -62,6 +76,18 @@ pub(super) fn follow_host<G: Game>(
             *session = TicklineSession::Host(host);
             status.addr = Some(standby.addr);
             status.refresh(&session);
+            if let Some((discovery, mut listing)) = standby.listed.take() {
+                listing.game_port = standby.addr.port();
+                match LanAnnouncer::bind(discovery, listing) {
+                    Ok(announcer) => {
+                        if let Ok(at) = announcer.local_addr() {
+                            tracing::info!("answering LAN discovery on {at}");
+                        }
+                        commands.insert_resource(announcer);
+                    }
+                    Err(e) => tracing::warn!("not listed on the LAN: {e}"),
+                }
+            }
         }
         Ok(None) => {}
         Err(e) => {

@@ -170,6 +170,7 @@ fn watch(
     mut events: MessageReader<TicklineEvent>,
     time: Res<Time<Real>>,
     mut exit: MessageWriter<AppExit>,
+    announcer: Option<Res<LanAnnouncer>>,
 ) {
     for TicklineEvent(event) in events.read() {
         match event {
@@ -198,6 +199,12 @@ fn watch(
             }
             SessionEvent::HostChanged { name, tick, .. } => {
                 eprintln!("{name} hosts the game now, from sealed tick {tick}");
+                // This player took over: listed on the LAN as the old host was.
+                if let Some(at) = announcer.as_ref().and_then(|a| a.local_addr().ok())
+                    && status.state == TicklineState::Hosting
+                {
+                    println!("answering LAN discovery on {at}");
+                }
             }
             // Whoever runs a host sees who comes and goes.
             SessionEvent::Joined { name, .. } if status.state == TicklineState::Hosting => {
@@ -457,6 +464,15 @@ pub fn run_join(args: JoinArgs) -> Result<(), String> {
         )?,
         host_config(&args.common, &args.name, None, "join", 2),
     );
+    if !args.listed.no_discovery {
+        let listing = Listing {
+            name: format!("{}'s game", args.name),
+            game_port: 0,
+            code_required: args.code.is_some(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        session = session.listed_when_hosting(args.listed.discovery, listing);
+    }
     start(&mut app, session).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     if let Some(tick) = args.inject_desync {
         inject_desync(&mut app, Tick(tick));

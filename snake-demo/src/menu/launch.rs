@@ -123,6 +123,7 @@ pub fn join(world: &mut World, addr: SocketAddr, spectate: bool) {
         Err(e) => return started(world, Err(e.to_string())),
     };
     let protocol_id = renet.protocol_id;
+    let code_required = code.is_some();
     let standby = match spectate {
         true => Ok(RenetStandby::follow_only(protocol_id, code)),
         false => RenetStandby::bind(
@@ -137,7 +138,16 @@ pub fn join(world: &mut World, addr: SocketAddr, spectate: bool) {
         Err(e) => return started(world, Err(format!("cannot keep a standby port: {e}"))),
     };
     let host = menu_host_config(&name, default_recording(mode));
-    let session = StartSession::<SnakeGame>::join(config, renet).with_standby(standby, host);
+    let listing = Listing {
+        name: format!("{name}'s game"),
+        game_port: 0,
+        code_required,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let discovery = world.resource::<MenuConfig>().discovery;
+    let session = StartSession::<SnakeGame>::join(config, renet)
+        .with_standby(standby, host)
+        .listed_when_hosting(discovery, listing);
     let result = session
         .start(world)
         .map(drop)

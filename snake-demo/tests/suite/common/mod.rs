@@ -199,6 +199,7 @@ pub fn wait_for_file(path: &Path, limit: Duration, what: &str) {
 pub fn spawn_join(addr: &str, code: &str, name: &str, record: &Path, extra: &[&str]) -> Child {
     bin()
         .args(["join", addr, "--bot", "--headless", "--code", code])
+        .args(["--discovery", "127.0.0.1:0"])
         .args(["--name", name, "--record", &record.to_string_lossy()])
         .args(extra)
         .stdout(Stdio::piped())
