@@ -48,9 +48,20 @@ fn host_config() -> HostConfig {
     }
 }
 
+/// How the host goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Loss {
+    /// `HostSession::leave`.
+    Leaves,
+    /// Dropped without a word.
+    Vanishes,
+    /// Dropped with the first successor.
+    VanishesWithItsSuccessor,
+}
+
 /// One run: (time to the new host's first sealed tick, time until every
 /// client is back, sealed ticks lost).
-fn run(graceful: bool) -> (Duration, Duration, u64) {
+fn run(loss: Loss) -> (Duration, Duration, u64) {
     let protocol_id = GameIdentity::of::<ArenaGame>()
         .expect("schema")
         .protocol_id();
@@ -94,11 +105,14 @@ fn run(graceful: bool) -> (Duration, Duration, u64) {
     while started.elapsed() < play_until {
         step(Some(&mut host), &mut peers, started.elapsed(), true);
     }
-    if graceful {
+    if loss == Loss::Leaves {
         host.leave().expect("leaves");
     }
     let old_sealed = host.sealed_tick();
     drop(host);
+    if loss == Loss::VanishesWithItsSuccessor {
+        drop(peers.remove(0));
+    }
     let lost_at = Instant::now();
     let (mut took_over, mut held) = (None, Tick::GENESIS);
     let deadline = lost_at + Duration::from_secs(20);
@@ -162,11 +176,16 @@ fn main() {
     println!(
         "host migration over renet on 127.0.0.1, 30 Hz, host + {CLIENTS} clients, {RUNS} runs each"
     );
-    for (label, graceful) in [
-        ("host leaves (graceful)", true),
-        ("host vanishes (killed)", false),
-    ] {
-        let mut runs: Vec<(Duration, Duration, u64)> = (0..RUNS).map(|_| run(graceful)).collect();
+    let losses = [
+        ("host leaves (graceful)", Loss::Leaves),
+        ("host vanishes (killed)", Loss::Vanishes),
+        (
+            "host and its first successor vanish",
+            Loss::VanishesWithItsSuccessor,
+        ),
+    ];
+    for (label, loss) in losses {
+        let mut runs: Vec<(Duration, Duration, u64)> = (0..RUNS).map(|_| run(loss)).collect();
         runs.sort();
         let median = runs[RUNS / 2];
         let worst = runs.iter().map(|r| r.0).max().unwrap_or_default();

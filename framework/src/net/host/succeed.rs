@@ -37,11 +37,20 @@ impl<G: Game, T: HostTransport> HostSession<G, T> {
         let handover = client.handover().ok_or(SessionError::NothingToCarryOn)?;
         let head = client.head();
         let own = handover.player.clone();
+        let own_peer = own.as_ref().map(|(p, _)| *p);
+        // Successors passed over before our turn are taken for gone with the
+        // host: sealing does not wait for them.
+        let passed: BTreeSet<PeerId> = handover
+            .succession
+            .successors()
+            .map(|m| m.peer)
+            .take_while(|p| Some(*p) != own_peer)
+            .collect();
         let expected: BTreeSet<PeerId> = handover
             .succession
             .members
             .iter()
-            .filter(|m| !m.spectator && Some(m.peer) != own.as_ref().map(|(p, _)| *p))
+            .filter(|m| !m.spectator && Some(m.peer) != own_peer && !passed.contains(&m.peer))
             .map(|m| m.peer)
             .collect();
         config.record = None;
