@@ -26,22 +26,32 @@ struct Display {
 }
 
 impl Display {
+    /// Xvfb on a display number it picks itself (`-displayfd`), so that no
+    /// other X server on the machine, a leftover one included, is ever used.
     fn start() -> Display {
-        let n = 150 + std::process::id() % 700;
-        let name = format!(":{n}");
-        let xvfb = Command::new("Xvfb")
-            .args([&name, "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x720x24"])
+            .args(["-nolisten", "tcp"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is needed: apt-get install xvfb (as .ci/run does)");
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !socket.exists() {
-            assert!(Instant::now() < deadline, "Xvfb {name} did not start");
-            std::thread::sleep(Duration::from_millis(50));
+        let stdout = xvfb.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let number = rx
+            .recv_timeout(Duration::from_secs(30))
+            .ok()
+            .and_then(|l| l.trim().parse::<u32>().ok())
+            .expect("Xvfb did not say which display it serves");
+        Display {
+            xvfb,
+            name: format!(":{number}"),
         }
-        Display { xvfb, name }
     }
 
     fn xdotool(&self, args: &[&str]) -> String {
@@ -53,24 +63,37 @@ impl Display {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// The window of process `pid`, once it is open; the pointer is parked
-    /// in a corner, off every item (keys drive the menu).
-    fn window_of(&self, pid: u32) -> String {
+    /// The window of `app`, once it is open: the one xdotool finds by the
+    /// app's process id or, where the window carries no id, the one Tickline
+    /// window on this display that is not in `others`. The pointer is parked
+    /// in a corner, off every item (keys drive the menu). Fails early, with
+    /// the app's stderr, if the app exits.
+    fn window_of(&self, app: &mut MenuApp, others: &[&str]) -> String {
         let deadline = Instant::now() + LIMIT;
+        let pid = app.child.id().to_string();
         loop {
-            let found = self.xdotool(&[
-                "search",
-                "--all",
-                "--pid",
-                &pid.to_string(),
-                "--name",
-                "Tickline",
-            ]);
-            if let Some(w) = found.lines().next() {
+            let by_pid = self.xdotool(&["search", "--all", "--pid", &pid, "--name", "Tickline"]);
+            let by_name = self.xdotool(&["search", "--name", "Tickline"]);
+            let found = by_pid.lines().next().or_else(|| {
+                let new: Vec<&str> = by_name.lines().filter(|w| !others.contains(w)).collect();
+                (new.len() == 1).then(|| new[0])
+            });
+            if let Some(w) = found {
                 self.xdotool(&["mousemove", "2", "715"]);
                 return w.to_owned();
             }
-            assert!(Instant::now() < deadline, "no window for process {pid}");
+            if let Ok(Some(status)) = app.child.try_wait() {
+                panic!(
+                    "the app exited ({status}) before its window opened: {}",
+                    app.stderr()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no window for process {pid} on {}: {}",
+                self.name,
+                app.stderr()
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -110,7 +133,7 @@ impl MenuApp {
             .current_dir(dir.path())
             .env("DISPLAY", &display.name)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("log file"))
             .spawn()
             .expect("spawns");
         let stdout = child.stdout.take().expect("piped");
@@ -121,6 +144,13 @@ impl MenuApp {
             }
         });
         MenuApp { child, lines, dir }
+    }
+
+    /// The last lines the app wrote to stderr.
+    fn stderr(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
     /// Waits for a stdout line starting with `prefix`: its rest.
@@ -204,8 +234,8 @@ fn count(path: &Path, color: (u8, u8, u8)) -> usize {
 fn the_menu_hosts_and_a_player_on_the_lan_joins_from_the_list() {
     let display = Display::start();
     let lan = Lan::new();
-    let host = MenuApp::start(lan.snake(0, &["menu", "--name", "alice"]), &display);
-    let host_window = display.window_of(host.child.id());
+    let mut host = MenuApp::start(lan.snake(0, &["menu", "--name", "alice"]), &display);
+    let host_window = display.window_of(&mut host, &[]);
     wait_for_line(&host.lines, "menu: main", LIMIT);
     let focus_green = (64, 140, 89);
     host.screenshot_showing(&display, &host_window, "the menu's chosen item", |shot| {
@@ -222,8 +252,8 @@ fn the_menu_hosts_and_a_player_on_the_lan_joins_from_the_list() {
         count(shot, banner) > 500 && count(shot, TILE[0]) + count(shot, TILE[1]) > 50_000
     });
 
-    let guest = MenuApp::start(lan.snake(1, &["menu", "--name", "bob"]), &display);
-    let guest_window = display.window_of(guest.child.id());
+    let mut guest = MenuApp::start(lan.snake(1, &["menu", "--name", "bob"]), &display);
+    let guest_window = display.window_of(&mut guest, &[&host_window]);
     wait_for_line(&guest.lines, "menu: main", LIMIT);
     display.keys(&guest_window, &["Down", "Down", "Return"]);
     wait_for_line(&guest.lines, "menu: join", LIMIT);
