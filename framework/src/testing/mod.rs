@@ -52,11 +52,15 @@
 //! ```
 //!
 //! With the `fixtures` feature, `arena` is a reference game of snake-like size used
-//! by Tickline's own benchmarks and tests, and `fuzz` holds what the fuzz targets
-//! check. Neither is part of the API a game uses.
+//! by Tickline's own benchmarks and tests, `fuzz` holds what the fuzz targets
+//! check, and `conformance` is the suite every transport passes (a transport of
+//! your own gets it by enabling `fixtures` in its dev-dependencies). None of
+//! them is part of the API a game uses.
 
 #[cfg(any(test, feature = "fixtures"))]
 pub mod arena;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod conformance;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fuzz;
 

@@ -165,7 +165,16 @@ pub struct Conditioned<T> {
     /// A client's connection events wait for the messages in flight before
     /// them (a close arrives after what was sent before it), until this time.
     held_events: std::collections::VecDeque<(Duration, ClientEvent)>,
+    /// The host's side of `held_events`: a connection's end waits for the
+    /// messages of that connection in flight.
+    held_host_events: std::collections::VecDeque<(Duration, HostEvent)>,
+    /// The host's open connections (a send to any other is refused, as the
+    /// inner transport would), or whether the client's connection is open.
+    open: std::collections::BTreeSet<ConnId>,
 }
+
+/// The one connection of a client end, in [`Conditioned::open`].
+const CLIENT_CONN: ConnId = 0;
 
 impl<T> std::fmt::Debug for Conditioned<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -184,6 +193,8 @@ impl<T> Conditioned<T> {
             host_events: Default::default(),
             client_events: Default::default(),
             held_events: Default::default(),
+            held_host_events: Default::default(),
+            open: Default::default(),
         }
     }
 
@@ -197,6 +208,11 @@ impl<T> Conditioned<T> {
     /// Changes the conditions from now on.
     pub fn set_conditions(&mut self, conditions: LinkConditions) {
         self.shaper.conditions = conditions;
+    }
+
+    /// The wrapped transport.
+    pub fn inner(&self) -> &T {
+        &self.inner
     }
 
     /// The wrapped transport.
@@ -215,7 +231,18 @@ impl<T: HostTransport> HostTransport for Conditioned<T> {
                     self.shaper
                         .schedule(&mut self.incoming, channel, (Some(conn), channel, bytes));
                 }
-                other => self.host_events.push_back(other),
+                HostEvent::Connected(conn) => {
+                    self.open.insert(conn);
+                    self.host_events.push_back(HostEvent::Connected(conn));
+                }
+                HostEvent::Disconnected(conn, why) => {
+                    self.open.remove(&conn);
+                    let after = self.incoming.queue.iter();
+                    let after = after.filter(|(_, _, (c, _, _))| *c == Some(conn));
+                    let at = after.map(|(at, _, _)| *at).max().unwrap_or(now);
+                    self.held_host_events
+                        .push_back((at, HostEvent::Disconnected(conn, why)));
+                }
             }
         }
         for (conn, channel, bytes) in self.incoming.take_due(now) {
@@ -224,6 +251,11 @@ impl<T: HostTransport> HostTransport for Conditioned<T> {
                     .push_back(HostEvent::Message(conn, channel, bytes));
             }
         }
+        let (due, held) = std::mem::take(&mut self.held_host_events)
+            .into_iter()
+            .partition::<Vec<_>, _>(|(at, _)| *at <= now);
+        self.held_host_events = held.into();
+        self.host_events.extend(due.into_iter().map(|(_, e)| e));
         // Messages leave the conditioned link when their delay is over, not on the
         // session's next flush: the delay models the network.
         self.release();
@@ -235,17 +267,33 @@ impl<T: HostTransport> HostTransport for Conditioned<T> {
     }
 
     fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
+        if !self.open.contains(&conn) {
+            return Err(SendError::NotConnected);
+        }
         self.shaper
             .schedule(&mut self.outgoing, channel, (Some(conn), channel, bytes));
         Ok(())
     }
 
     fn disconnect(&mut self, conn: ConnId) {
+        // What was sent to it before the close still goes out, ahead of it.
+        let pending = self
+            .outgoing
+            .queue
+            .extract_if(.., |(_, _, (c, _, _))| *c == Some(conn));
+        for (_, _, (_, channel, bytes)) in pending {
+            let _ = self.inner.send(conn, channel, bytes);
+        }
+        self.inner.flush_conns(&[conn]);
+        self.open.remove(&conn);
         self.inner.disconnect(conn);
     }
 
     fn flush(&mut self) {
         self.release();
+        // A transfer in progress in the inner transport goes on even when no
+        // message came due.
+        self.inner.flush();
     }
 
     fn garbage(&self) -> u64 {
@@ -267,7 +315,11 @@ impl<T: HostTransport> Conditioned<T> {
         }
         for (conn, channel, bytes) in due {
             let Some(conn) = conn else { continue };
+            if !self.open.contains(&conn) {
+                continue;
+            }
             if let Err(SendError::Full { .. }) = self.inner.send(conn, channel, bytes) {
+                self.open.remove(&conn);
                 self.inner.disconnect(conn);
                 self.host_events.push_back(HostEvent::Disconnected(
                     conn,
@@ -290,6 +342,11 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
                         .schedule(&mut self.incoming, channel, (None, channel, bytes));
                 }
                 other => {
+                    match &other {
+                        ClientEvent::Connected => drop(self.open.insert(CLIENT_CONN)),
+                        ClientEvent::Disconnected(_) => drop(self.open.remove(&CLIENT_CONN)),
+                        ClientEvent::Message(..) => {}
+                    }
                     let after = self.incoming.queue.iter().map(|(at, _, _)| *at).max();
                     self.held_events.push_back((after.unwrap_or(now), other));
                 }
@@ -315,6 +372,9 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
     }
 
     fn send(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
+        if !self.open.contains(&CLIENT_CONN) {
+            return Err(SendError::NotConnected);
+        }
         self.shaper
             .schedule(&mut self.outgoing, channel, (None, channel, bytes));
         Ok(())
@@ -328,6 +388,7 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
             let _ = self.inner.send(channel, bytes);
         }
         self.inner.flush();
+        self.open.remove(&CLIENT_CONN);
         self.inner.disconnect();
     }
 
@@ -335,11 +396,13 @@ impl<T: ClientTransport> ClientTransport for Conditioned<T> {
         self.outgoing.queue.clear();
         self.incoming.queue.clear();
         self.held_events.clear();
+        self.open.remove(&CLIENT_CONN);
         self.inner.reconnect(now)
     }
 
     fn flush(&mut self) {
         self.release_client();
+        self.inner.flush();
     }
 }
 
@@ -351,7 +414,11 @@ impl<T: ClientTransport> Conditioned<T> {
             return;
         }
         for (_, channel, bytes) in due {
+            if !self.open.contains(&CLIENT_CONN) {
+                break;
+            }
             if let Err(SendError::Full { .. }) = self.inner.send(channel, bytes) {
+                self.open.remove(&CLIENT_CONN);
                 self.inner.disconnect();
                 self.client_events
                     .push_back(ClientEvent::Disconnected(DisconnectReason::Other(

@@ -1,13 +1,20 @@
 //! In-process transport over crossbeam channels: tests, local play, in-process hosts.
+//!
+//! Each direction of a connection holds at most [`RELIABLE_BYTES_TO_CLIENT`] or
+//! [`RELIABLE_BYTES_TO_HOST`] reliable bytes its reader has not taken yet (then
+//! `send` says [`SendError::Full`]) and [`UNRELIABLE_BYTES`] unreliable ones
+//! (then new ones are dropped), as a network transport's channels do.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
 
 use super::{
     Channel, ClientEvent, ClientTransport, ConnId, DisconnectReason, HostEvent, HostTransport,
-    SendError, TransportError,
+    RELIABLE_BYTES_TO_CLIENT, RELIABLE_BYTES_TO_HOST, SendError, TransportError, UNRELIABLE_BYTES,
 };
 
 enum Frame {
@@ -15,9 +22,115 @@ enum Frame {
     Close,
 }
 
-struct Pipe {
+/// Bytes sent one way and not yet received, per channel: what bounds a
+/// connection's memory when its reader stops reading.
+#[derive(Default)]
+struct Queued {
+    reliable: AtomicUsize,
+    unreliable: AtomicUsize,
+}
+
+impl Queued {
+    fn of(&self, channel: Channel) -> &AtomicUsize {
+        match channel {
+            Channel::Reliable => &self.reliable,
+            Channel::Unreliable => &self.unreliable,
+        }
+    }
+}
+
+/// The sending half of one direction.
+struct Lane {
     tx: Sender<Frame>,
+    queued: Arc<Queued>,
+    /// Most reliable bytes the lane holds.
+    reliable_budget: usize,
+}
+
+impl Lane {
+    /// Queues a message: [`SendError::Full`] past the reliable budget; an
+    /// unreliable message past [`UNRELIABLE_BYTES`] is dropped.
+    fn send(&self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
+        let budget = match channel {
+            Channel::Reliable => self.reliable_budget,
+            Channel::Unreliable => UNRELIABLE_BYTES,
+        };
+        let queued = self.queued.of(channel);
+        // One sender per lane: the reader only ever makes more room.
+        let held = queued.load(Ordering::Relaxed);
+        let available = budget.saturating_sub(held);
+        if bytes.len() > available {
+            return match channel {
+                Channel::Reliable => Err(SendError::Full {
+                    bytes: bytes.len(),
+                    available,
+                }),
+                Channel::Unreliable => Ok(()),
+            };
+        }
+        queued.fetch_add(bytes.len(), Ordering::Relaxed);
+        self.tx
+            .send(Frame::Data(channel, bytes))
+            .map_err(|_| SendError::NotConnected)
+    }
+
+    fn close(&self) {
+        let _ = self.tx.send(Frame::Close);
+    }
+}
+
+/// The receiving half of one direction.
+struct Inbox {
     rx: Receiver<Frame>,
+    queued: Arc<Queued>,
+}
+
+impl Inbox {
+    fn try_recv(&self) -> Result<Frame, TryRecvError> {
+        let frame = self.rx.try_recv()?;
+        if let Frame::Data(channel, bytes) = &frame {
+            self.queued
+                .of(*channel)
+                .fetch_sub(bytes.len(), Ordering::Relaxed);
+        }
+        Ok(frame)
+    }
+}
+
+/// One end of a connection.
+struct Pipe {
+    tx: Lane,
+    rx: Inbox,
+}
+
+/// The two ends of a new connection: the host's, the client's.
+fn pipe() -> (Pipe, Pipe) {
+    let (to_host, from_client) = unbounded();
+    let (to_client, from_host) = unbounded();
+    let (up, down) = (Arc::new(Queued::default()), Arc::new(Queued::default()));
+    let host = Pipe {
+        tx: Lane {
+            tx: to_client,
+            queued: down.clone(),
+            reliable_budget: RELIABLE_BYTES_TO_CLIENT,
+        },
+        rx: Inbox {
+            rx: from_client,
+            queued: up.clone(),
+        },
+    };
+    let client = Pipe {
+        tx: Lane {
+            tx: to_host,
+            queued: up,
+            reliable_budget: RELIABLE_BYTES_TO_HOST,
+        },
+        rx: Inbox {
+            rx: from_host,
+            queued: down,
+        },
+    };
+    (host, client)
 }
 
 /// Creates a host end and a connector that clients use to reach it.
@@ -48,18 +161,11 @@ impl std::fmt::Debug for MemoryConnector {
 
 impl MemoryConnector {
     fn open(&self) -> Result<Pipe, TransportError> {
-        let (to_host, from_client) = unbounded();
-        let (to_client, from_host) = unbounded();
+        let (host, client) = pipe();
         self.requests
-            .send(Pipe {
-                tx: to_client,
-                rx: from_client,
-            })
+            .send(host)
             .map_err(|_| TransportError::Connect("the in-memory host is gone".into()))?;
-        Ok(Pipe {
-            tx: to_host,
-            rx: from_host,
-        })
+        Ok(client)
     }
 
     /// A client connected through this connector.
@@ -131,14 +237,12 @@ impl HostTransport for MemoryHost {
 
     fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
         let link = self.links.get(&conn).ok_or(SendError::NotConnected)?;
-        link.tx
-            .send(Frame::Data(channel, bytes))
-            .map_err(|_| SendError::NotConnected)
+        link.tx.send(channel, bytes)
     }
 
     fn disconnect(&mut self, conn: ConnId) {
         if let Some(link) = self.links.remove(&conn) {
-            let _ = link.tx.send(Frame::Close);
+            link.tx.close();
             self.events.push_back(HostEvent::Disconnected(
                 conn,
                 "disconnected by the host".into(),
@@ -200,14 +304,12 @@ impl ClientTransport for MemoryClient {
 
     fn send(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError> {
         let link = self.link.as_ref().ok_or(SendError::NotConnected)?;
-        link.tx
-            .send(Frame::Data(channel, bytes))
-            .map_err(|_| SendError::NotConnected)
+        link.tx.send(channel, bytes)
     }
 
     fn disconnect(&mut self) {
         if let Some(link) = self.link.take() {
-            let _ = link.tx.send(Frame::Close);
+            link.tx.close();
         }
     }
 

@@ -5,11 +5,13 @@
 //! per-tick traffic, which the protocol itself repeats until acknowledged).
 //! Time is passed in with `update(now)`; no transport reads the clock.
 
+mod code;
 mod conditioner;
 mod memory;
 #[cfg(feature = "renet")]
 pub(crate) mod renet;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::model::codec::MAX_STATE_BYTES;
@@ -22,12 +24,28 @@ pub const MAX_MESSAGE_TO_HOST: usize = 16 * 1024;
 /// accepts, and room for what comes with it.
 pub const MAX_MESSAGE_TO_CLIENT: usize = MAX_STATE_BYTES + 64 * 1024;
 
+/// Part of the transport contract: a connection's reliable channel from the
+/// host holds this many bytes not yet delivered (a Welcome and a Heal of the
+/// largest size at once); past it, `send` says [`SendError::Full`] and the
+/// session ends the connection with that reason.
+pub const RELIABLE_BYTES_TO_CLIENT: usize = 2 * MAX_MESSAGE_TO_CLIENT;
+
+/// Part of the transport contract: a client's reliable channel holds this
+/// many bytes not yet delivered, as [`RELIABLE_BYTES_TO_CLIENT`] the other way.
+pub const RELIABLE_BYTES_TO_HOST: usize = 64 * MAX_MESSAGE_TO_HOST;
+
+/// A connection's unreliable messages not yet delivered, in bytes, past which
+/// a transport drops new ones (they may be lost anyway; memory stays bounded
+/// when the other end stops reading).
+pub const UNRELIABLE_BYTES: usize = 4 << 20;
+
+pub use code::{JoinCode, JoinCodeError};
 pub use conditioner::{Conditioned, LinkConditions};
 pub use memory::{MemoryClient, MemoryConnector, MemoryHost, memory_hub};
 #[cfg(feature = "renet")]
 pub use renet::{
-    JoinCode, JoinCodeError, RenetClientConfig, RenetClientTransport, RenetHostConfig,
-    RenetHostTransport, RenetSecurity, RenetStandby, TransportStats, resolve,
+    RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport, RenetSecurity,
+    RenetStandby, TransportStats,
 };
 
 /// Why a client's connection ended, as its transport knows it: what a session
@@ -127,7 +145,10 @@ pub trait HostTransport: Send + Sync {
     ///
     /// [`SendError`] when the connection is gone or its channel is full.
     fn send(&mut self, conn: ConnId, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError>;
-    /// Ends a connection.
+    /// Ends a connection. What was queued for it is sent first, once: on a
+    /// link that loses it, it is lost (a session that must be heard waits for
+    /// the other end to close, as [`HostSession`](crate::net::HostSession)'s
+    /// kicks do).
     fn disconnect(&mut self, conn: ConnId);
     /// Sends what was queued, coalesced into as few datagrams as fit. Sessions
     /// call it once per tick, after their sends, not once per frame.
@@ -166,7 +187,8 @@ pub trait ClientTransport: Send + Sync {
     ///
     /// [`SendError`] when not connected or the channel is full.
     fn send(&mut self, channel: Channel, bytes: Vec<u8>) -> Result<(), SendError>;
-    /// Ends the current connection.
+    /// Ends the current connection. What was queued is sent first, once, as
+    /// for [`HostTransport::disconnect`].
     fn disconnect(&mut self);
     /// Starts a new connection (after a drop); [`ClientEvent::Connected`] follows.
     ///
@@ -225,4 +247,36 @@ impl<T: ClientTransport + ?Sized> ClientTransport for Box<T> {
     fn flush(&mut self) {
         (**self).flush();
     }
+}
+
+/// A random 64-bit value (netcode client ids, challenge nonces), from the
+/// process's randomly keyed hasher and the wall clock.
+pub(crate) fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    h.write_u128(now.as_nanos());
+    h.finish()
+}
+
+/// Resolves `host:port` (a name such as `localhost:5000` or `mybox.lan:5000`, or
+/// an address) to one socket address, preferring IPv4 as the host binds it.
+///
+/// # Errors
+///
+/// [`TransportError::Connect`] with one line when it does not resolve.
+pub fn resolve(host_port: &str) -> Result<SocketAddr, TransportError> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = host_port
+        .to_socket_addrs()
+        .map_err(|e| TransportError::Connect(format!("cannot resolve {host_port}: {e}")))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| TransportError::Connect(format!("{host_port} resolves to no address")))
 }

@@ -6,6 +6,7 @@
 mod agones;
 mod bad_host;
 mod bad_input;
+mod conformance;
 mod convergence;
 mod crud_books;
 mod desync;

@@ -70,7 +70,8 @@ impl Connection {
             }
         }
         if let Some(reason) = self.netcode.disconnect_reason() {
-            self.renet.disconnect_due_to_transport();
+            // renet is left connected so that what arrived before the close
+            // (a Kick) is still received; the connection is not used again.
             // netcode denies a connection only when every slot is taken.
             if reason == renetcode::DisconnectReason::ConnectionDenied {
                 return Ok(Some(DisconnectReason::ServerFull));

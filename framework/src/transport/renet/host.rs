@@ -348,6 +348,10 @@ impl HostTransport for RenetHostTransport {
     }
 
     fn disconnect(&mut self, conn: ConnId) {
+        // What is queued for it (a Kick) goes out before the netcode disconnect.
+        if self.server.is_connected(conn) {
+            self.flush_client(conn);
+        }
         self.server.disconnect(conn);
     }
 

@@ -9,12 +9,10 @@
 //! and its LAN form, a [`JoinCode`] both sides derive the key from.
 
 mod client;
-mod code;
 mod host;
 mod standby;
 mod wire;
 
-use std::hash::{BuildHasher, Hasher};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,11 +23,11 @@ use renetcode::{
 };
 
 use super::{Channel, TransportError};
-use super::{MAX_MESSAGE_TO_CLIENT, MAX_MESSAGE_TO_HOST};
+use super::{RELIABLE_BYTES_TO_CLIENT, RELIABLE_BYTES_TO_HOST, UNRELIABLE_BYTES};
 use crate::model::{Game, GameIdentity, SchemaError};
 
+use super::JoinCode;
 pub use client::RenetClientTransport;
-pub use code::{JoinCode, JoinCodeError};
 pub use host::{RenetHostTransport, TransportStats};
 pub use standby::RenetStandby;
 
@@ -39,7 +37,7 @@ pub(crate) const UNRELIABLE: u8 = 1;
 /// The renet channels Tickline uses, on both sides.
 ///
 /// The host's reliable channel holds two of the largest messages the protocol lets
-/// a host send ([`MAX_MESSAGE_TO_CLIENT`]: a Welcome and a Heal at once); the client's
+/// a host send ([`MAX_MESSAGE_TO_CLIENT`](super::MAX_MESSAGE_TO_CLIENT): a Welcome and a Heal at once); the client's
 /// holds many of the largest a client may send. A message that still does not fit
 /// ends its connection with a reason (never a silent drop).
 pub(crate) fn connection_config() -> ConnectionConfig {
@@ -54,7 +52,7 @@ pub(crate) fn connection_config() -> ConnectionConfig {
             },
             ChannelConfig {
                 channel_id: UNRELIABLE,
-                max_memory_usage_bytes: 4 << 20,
+                max_memory_usage_bytes: UNRELIABLE_BYTES,
                 send_type: SendType::Unreliable,
             },
         ]
@@ -67,9 +65,9 @@ pub(crate) fn connection_config() -> ConnectionConfig {
 }
 
 /// Capacity of the host's reliable channel: a Welcome and a Heal of the largest size.
-pub(crate) const HOST_RELIABLE_BYTES: usize = 2 * MAX_MESSAGE_TO_CLIENT;
+pub(crate) const HOST_RELIABLE_BYTES: usize = RELIABLE_BYTES_TO_CLIENT;
 /// Capacity of a client's reliable channel.
-pub(crate) const CLIENT_RELIABLE_BYTES: usize = 64 * MAX_MESSAGE_TO_HOST;
+pub(crate) const CLIENT_RELIABLE_BYTES: usize = RELIABLE_BYTES_TO_HOST;
 
 /// Most bytes renet hands out per flush. A bulk transfer such as a 10 MB Welcome
 /// spreads over many flushes (see [`BULK_BYTES`]); each burst must fit the
@@ -95,12 +93,7 @@ pub(crate) fn wall_clock() -> Duration {
         .unwrap_or_default()
 }
 
-/// A random id (for netcode client ids), from the process's hasher keys.
-pub(crate) fn random_u64() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(wall_clock().as_nanos());
-    h.finish()
-}
+pub(crate) use super::random_u64;
 
 /// How connections are authenticated.
 #[derive(Clone)]
@@ -255,26 +248,6 @@ impl RenetClientConfig {
             tokens: Some(source),
         }
     }
-}
-
-/// Resolves `host:port` (a name such as `localhost:5000` or `mybox.lan:5000`, or
-/// an address) to one socket address, preferring IPv4 as the host binds it.
-///
-/// # Errors
-///
-/// [`TransportError::Connect`] with one line when it does not resolve.
-pub fn resolve(host_port: &str) -> Result<SocketAddr, TransportError> {
-    use std::net::ToSocketAddrs;
-    let addrs: Vec<SocketAddr> = host_port
-        .to_socket_addrs()
-        .map_err(|e| TransportError::Connect(format!("cannot resolve {host_port}: {e}")))?
-        .collect();
-    addrs
-        .iter()
-        .find(|a| a.is_ipv4())
-        .or_else(|| addrs.first())
-        .copied()
-        .ok_or_else(|| TransportError::Connect(format!("{host_port} resolves to no address")))
 }
 
 /// A netcode client on a fresh socket with a fresh client id.
