@@ -10,6 +10,8 @@ mod conditioner;
 mod memory;
 #[cfg(feature = "renet")]
 pub(crate) mod renet;
+#[cfg(feature = "websocket")]
+mod ws;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -46,6 +48,10 @@ pub use memory::{MemoryClient, MemoryConnector, MemoryHost, memory_hub};
 pub use renet::{
     RenetClientConfig, RenetClientTransport, RenetHostConfig, RenetHostTransport, RenetSecurity,
     RenetStandby, TransportStats,
+};
+#[cfg(feature = "websocket")]
+pub use ws::{
+    WS_HANDSHAKE_TIMEOUT, WsClientConfig, WsClientTransport, WsHostConfig, WsHostTransport,
 };
 
 /// Why a client's connection ended, as its transport knows it: what a session

@@ -19,3 +19,4 @@ mod renet_udp;
 mod rooms;
 mod sessions;
 mod takeover;
+mod websocket;

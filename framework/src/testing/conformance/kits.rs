@@ -159,3 +159,45 @@ mod renet {
         }
     }
 }
+
+#[cfg(feature = "websocket")]
+pub use self::ws::WsKit;
+
+#[cfg(feature = "websocket")]
+mod ws {
+    use std::io::Write;
+    use std::net::TcpStream;
+
+    use super::TransportKit;
+    use crate::transport::{WsClientConfig, WsClientTransport, WsHostConfig, WsHostTransport};
+
+    const PROTOCOL_ID: u64 = 0x7773_636f_6e66;
+
+    /// The WebSocket transport on 127.0.0.1; garbage arrives as bytes on TCP
+    /// connections of their own.
+    #[derive(Default)]
+    pub struct WsKit;
+
+    impl TransportKit for WsKit {
+        type Host = WsHostTransport;
+        type Client = WsClientTransport;
+
+        fn host(&mut self) -> WsHostTransport {
+            let bind = "127.0.0.1:0".parse().expect("an address");
+            WsHostTransport::bind(WsHostConfig::new(bind, PROTOCOL_ID))
+                .expect("binds a free loopback port")
+        }
+
+        fn client(&mut self, host: &WsHostTransport) -> WsClientTransport {
+            let url = format!("ws://{}", host.local_addr());
+            let config = WsClientConfig::new(&url, PROTOCOL_ID).expect("a ws:// URL");
+            WsClientTransport::connect(config).expect("a connect thread")
+        }
+
+        fn garbage(&mut self, host: &WsHostTransport, bytes: &[u8]) {
+            if let Ok(mut stranger) = TcpStream::connect(host.local_addr()) {
+                let _ = stranger.write_all(bytes);
+            }
+        }
+    }
+}

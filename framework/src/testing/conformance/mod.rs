@@ -38,6 +38,8 @@ mod session;
 
 #[cfg(feature = "renet")]
 pub use kits::RenetKit;
+#[cfg(feature = "websocket")]
+pub use kits::WsKit;
 pub use kits::{ConditionedKit, MemoryKit};
 pub use pair::{DEADLINE, Pair, message, seed_of};
 pub use raw::{
